@@ -1,0 +1,16 @@
+package io.finetune.contracts;
+
+/**
+ * Online augmentation of training images; all draws are seeded from the job's seed.
+ *
+ * @param flip            random horizontal flip
+ * @param maxRotationDegrees rotation drawn from [-max, max]
+ * @param minCropScale    random resized crop keeps at least this fraction of the area (1 = no crop)
+ * @param brightness      brightness offset drawn from [-b, b] on [0,1] pixels
+ * @param contrast        contrast factor drawn from [1-c, 1+c]
+ */
+public record Augmentation(boolean flip, double maxRotationDegrees, double minCropScale, double brightness,
+                           double contrast) {
+    public static final Augmentation NONE = new Augmentation(false, 0, 1, 0, 0);
+    public static final Augmentation STANDARD = new Augmentation(true, 10, 0.8, 0.1, 0.1);
+}

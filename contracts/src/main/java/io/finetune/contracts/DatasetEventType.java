@@ -1,0 +1,5 @@
+package io.finetune.contracts;
+
+public enum DatasetEventType {
+    READY, FAILED
+}

@@ -1,0 +1,92 @@
+package io.finetune.contracts;
+
+import java.util.regex.Pattern;
+
+/**
+ * The one definition of where things live in object storage (one bucket, {@link #DEFAULT_BUCKET} unless configured).
+ *
+ * <pre>
+ * datasets/{name}/{version}/{split}/{class}/{sha256}.{ext}
+ * datasets/{name}/{version}/manifest.jsonl      written last: the version exists once this exists
+ * datasets/{name}/{version}/summary.json
+ * models/{name}/{version}/model.sdz, manifest.json (manifest last)
+ * models/{name}/latest                          pointer, written after the version is complete
+ * jobs/{jobId}/state.json, jobs/{jobId}/checkpoints/epoch-{n}/...
+ * </pre>
+ */
+public final class ObjectLayout {
+    public static final String DEFAULT_BUCKET = "finetune";
+    public static final String DATASETS = "datasets/";
+    public static final String MODELS = "models/";
+    public static final String JOBS = "jobs/";
+    public static final String MANIFEST_JSONL = "manifest.jsonl";
+    public static final String SUMMARY_JSON = "summary.json";
+    public static final String MODEL_MANIFEST = "manifest.json";
+    public static final String LATEST = "latest";
+
+    /** Dataset, model and class names: lower case, digits, '.', '_' and '-', 1 to 64 characters. */
+    public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+    /** Job ids: letters, digits, '.', '_' and '-', 1 to 128 characters. */
+    public static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    private ObjectLayout() {
+    }
+
+    public static String datasetPrefix(String name) {
+        return DATASETS + name + "/";
+    }
+
+    public static String datasetVersionPrefix(String name, String version) {
+        return datasetPrefix(name) + version + "/";
+    }
+
+    public static String datasetImage(String name, String version, Split split, String className, String sha256,
+                                      String extension) {
+        return datasetVersionPrefix(name, version) + split.key() + "/" + className + "/" + sha256 + "." + extension;
+    }
+
+    public static String datasetManifest(String name, String version) {
+        return datasetVersionPrefix(name, version) + MANIFEST_JSONL;
+    }
+
+    public static String datasetSummary(String name, String version) {
+        return datasetVersionPrefix(name, version) + SUMMARY_JSON;
+    }
+
+    public static String modelPrefix(String name) {
+        return MODELS + name + "/";
+    }
+
+    public static String modelVersionPrefix(String name, String version) {
+        return modelPrefix(name) + version + "/";
+    }
+
+    public static String modelFile(String name, String version, String file) {
+        return modelVersionPrefix(name, version) + file;
+    }
+
+    public static String modelManifest(String name, String version) {
+        return modelVersionPrefix(name, version) + MODEL_MANIFEST;
+    }
+
+    public static String modelLatest(String name) {
+        return modelPrefix(name) + LATEST;
+    }
+
+    public static String jobState(String jobId) {
+        return JOBS + jobId + "/state.json";
+    }
+
+    public static String jobCheckpointPrefix(String jobId, int epoch) {
+        return JOBS + jobId + "/checkpoints/epoch-" + epoch + "/";
+    }
+
+    /** Object names must be safe path segments; throws with the offending value otherwise. */
+    public static String requireName(String what, String value) {
+        if (value == null || !NAME.matcher(value).matches()) {
+            throw new IllegalArgumentException("expected " + what + " matching " + NAME.pattern() + ", found '"
+                    + value + "'");
+        }
+        return value;
+    }
+}
