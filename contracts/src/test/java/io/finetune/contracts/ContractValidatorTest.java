@@ -1,0 +1,69 @@
+package io.finetune.contracts;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.finetune.contracts.ContractCodecTest.FINETUNE;
+import static io.finetune.contracts.ContractCodecTest.HP;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ContractValidatorTest {
+
+    private static List<String> fields(Object message) {
+        return ContractValidator.validate(message).stream().map(FieldError::field).toList();
+    }
+
+    @Test
+    void aCompleteFinetuneCommandIsValid() {
+        assertEquals(List.of(), fields(FINETUNE));
+    }
+
+    @Test
+    void finetuneWithoutBaseModelIsRejected() {
+        var c = new TrainingCommand(1, "j", JobKind.FINETUNE, "m", new DatasetRef("d", "1"), null, "seed-cnn", HP, 1L);
+        assertEquals(List.of("baseModel"), fields(c));
+    }
+
+    @Test
+    void baseWithABaseModelOrFreezeSettingsIsRejected() {
+        var c = new TrainingCommand(1, "j", JobKind.BASE, "m", new DatasetRef("d", "1"), new ModelRef("b", "1"),
+                "seed-cnn", HP, 1L);
+        assertTrue(fields(c).containsAll(List.of("baseModel", "hyperParameters.unfreeze")), fields(c).toString());
+    }
+
+    @Test
+    void impossibleHyperParametersNameEachField() {
+        var hp = new HyperParameters(0, -1, 5, 4, new Augmentation(true, 90, 0, 2, -1), null, null, -2, null);
+        var c = new TrainingCommand(1, "j", JobKind.SCRATCH, "m", new DatasetRef("d", "1"), null, "seed-cnn", hp, 1L);
+        assertEquals(List.of("hyperParameters.epochs", "hyperParameters.batchSize", "hyperParameters.imageSize",
+                "hyperParameters.learningRate", "hyperParameters.augmentation.maxRotationDegrees",
+                "hyperParameters.augmentation.minCropScale", "hyperParameters.augmentation.brightness",
+                "hyperParameters.augmentation.contrast", "hyperParameters.earlyStoppingPatience"), fields(c));
+    }
+
+    @Test
+    void namesThatCouldEscapeTheObjectLayoutAreRejected() {
+        var c = new TrainingCommand(1, "../etc", JobKind.BASE, "Bad/Name", new DatasetRef("..", ""), null, "", HP,
+                1L);
+        assertTrue(fields(c).containsAll(List.of("jobId", "modelName", "dataset.name", "dataset.version",
+                "architecture")), fields(c).toString());
+    }
+
+    @Test
+    void cancelNeedsOnlyTheJobId() {
+        assertEquals(List.of(), fields(new TrainingCommand(1, "job-7", JobKind.CANCEL, null, null, null, null, null,
+                null)));
+    }
+
+    @Test
+    void objectLayoutPutsEveryKindOfObjectUnderItsPrefix() {
+        assertEquals("datasets/flower5/3/train/daisy/ab12.jpg",
+                ObjectLayout.datasetImage("flower5", "3", Split.TRAIN, "daisy", "ab12", "jpg"));
+        assertEquals("datasets/flower5/3/manifest.jsonl", ObjectLayout.datasetManifest("flower5", "3"));
+        assertEquals("models/m/2/manifest.json", ObjectLayout.modelManifest("m", "2"));
+        assertEquals("models/m/latest", ObjectLayout.modelLatest("m"));
+        assertEquals("jobs/j/checkpoints/epoch-4/", ObjectLayout.jobCheckpointPrefix("j", 4));
+    }
+}
