@@ -1,0 +1,21 @@
+package io.finetune.service;
+
+import io.finetune.contracts.ApiError;
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.annotation.Produces;
+import io.micronaut.http.server.exceptions.ExceptionHandler;
+import jakarta.inject.Singleton;
+
+/** Every {@link ApiException} becomes its status with an {@link ApiError} JSON body. */
+@Produces
+@Singleton
+@Requires(classes = {ApiException.class, ExceptionHandler.class})
+public class ApiExceptionHandler implements ExceptionHandler<ApiException, HttpResponse<ApiError>> {
+    @Override
+    public HttpResponse<ApiError> handle(HttpRequest request, ApiException e) {
+        return HttpResponse.<ApiError>status(e.status())
+                .body(new ApiError(e.status().getCode(), e.status().getReason(), e.getMessage(), request.getPath()));
+    }
+}
