@@ -1,0 +1,66 @@
+package io.finetune.ml.net;
+
+import io.finetune.ml.net.Layers.Conv;
+import io.finetune.ml.net.Layers.Dense;
+import io.finetune.ml.net.Layers.GlobalAveragePool;
+import io.finetune.ml.net.Layers.Residual;
+
+import java.util.List;
+import java.util.Map;
+
+/** The registry of architectures a training command may name. */
+public final class Architectures {
+    public static final String SEED_CNN = "seed-cnn";
+    public static final String RES_CNN = "res-cnn";
+
+    private static final Map<String, Architecture> REGISTRY = Map.of(SEED_CNN, seedCnn(), RES_CNN, resCnn());
+
+    private Architectures() {
+    }
+
+    public static List<String> names() {
+        return REGISTRY.keySet().stream().sorted().toList();
+    }
+
+    public static Architecture byName(String name) {
+        Architecture a = name == null ? null : REGISTRY.get(name);
+        if (a == null) {
+            throw new IllegalArgumentException("expected an architecture of " + names() + ", found "
+                    + (name == null ? "nothing" : "'" + name + "'"));
+        }
+        return a;
+    }
+
+    /** The reference network: 4 x [conv 3x3 32 ReLU valid, max pool 2x2/2 same], flatten, 128, 64, softmax. */
+    private static Architecture seedCnn() {
+        List<Layer> layers = List.of(
+                new Conv("conv1", 3, 32, 1, false, false, true, true),
+                new Conv("conv2", 3, 32, 1, false, false, true, true),
+                new Conv("conv3", 3, 32, 1, false, false, true, true),
+                new Conv("conv4", 3, 32, 1, false, false, true, true),
+                new Dense("dense1", 128, true),
+                new Dense("dense2", 64, true),
+                Dense.classifier("output"));
+        return new Architecture(SEED_CNN, "the reference CNN: 4 conv/pool blocks, dense 128-64, softmax", layers,
+                List.of("conv1", "conv2", "conv3", "conv4"), "conv4");
+    }
+
+    /**
+     * A compact residual network with batch norm and global average pooling: strided 3x3 convolutions halve the
+     * resolution four times, with a residual block at 32 and 64 channels.
+     */
+    private static Architecture resCnn() {
+        List<Layer> layers = List.of(
+                new Conv("stem", 3, 16, 2, true, true, true, false),
+                new Conv("conv2", 3, 32, 2, true, true, true, false),
+                new Residual("res2", 32),
+                new Conv("conv3", 3, 64, 2, true, true, true, false),
+                new Residual("res3", 64),
+                new Conv("conv4", 3, 128, 2, true, true, true, false),
+                new GlobalAveragePool("pool"),
+                new Dense("dense1", 128, true),
+                Dense.classifier("output"));
+        return new Architecture(RES_CNN, "compact residual CNN with batch norm and global average pooling", layers,
+                List.of("stem", "conv2", "res2", "conv3", "res3", "conv4"), "conv4");
+    }
+}
