@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
  * datasets/{name}/{version}/{split}/{class}/{sha256}.{ext}
  * datasets/{name}/{version}/manifest.jsonl      written last: the version exists once this exists
  * datasets/{name}/{version}/summary.json
+ * datasets/{name}/{version}/_INGESTING         while an ingest runs (names its owner); never with a manifest for long
  * models/{name}/{version}/model.sdz, manifest.json (manifest last)
  * models/{name}/latest                          pointer, written after the version is complete
  * jobs/{jobId}/state.json, jobs/{jobId}/checkpoints/epoch-{n}/...
@@ -23,6 +24,8 @@ public final class ObjectLayout {
     public static final String SUMMARY_JSON = "summary.json";
     public static final String MODEL_MANIFEST = "manifest.json";
     public static final String LATEST = "latest";
+    /** Marker of a dataset version being ingested: names its owner; removed after manifest.jsonl is written. */
+    public static final String INGEST_MARKER = "_INGESTING";
 
     /** Dataset, model and class names: lower case, digits, '.', '_' and '-', 1 to 64 characters. */
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
@@ -51,6 +54,11 @@ public final class ObjectLayout {
 
     public static String datasetSummary(String name, String version) {
         return datasetVersionPrefix(name, version) + SUMMARY_JSON;
+    }
+
+    /** Written first by an ingest, removed after the manifest: a version with this and no manifest is in progress. */
+    public static String datasetIngestMarker(String name, String version) {
+        return datasetVersionPrefix(name, version) + INGEST_MARKER;
     }
 
     public static String modelPrefix(String name) {
