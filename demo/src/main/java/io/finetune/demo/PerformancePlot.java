@@ -1,0 +1,90 @@
+package io.finetune.demo;
+
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * performance.png: validation (solid) and training (dashed) accuracy of fine-tune and scratch, against epochs on
+ * the left and against wall-clock seconds on the right.
+ */
+final class PerformancePlot {
+    private static final Color FINETUNE = new Color(0x1f77b4);
+    private static final Color SCRATCH = new Color(0xd62728);
+
+    private PerformancePlot() {
+    }
+
+    static void write(JobProgress fineTune, JobProgress scratch, Path file) throws IOException {
+        JFreeChart byEpoch = chart("Accuracy per epoch", "epoch", fineTune, scratch, false);
+        JFreeChart bySeconds = chart("Accuracy against wall-clock time", "seconds", fineTune, scratch, true);
+        int w = 640;
+        int h = 440;
+        BufferedImage image = new BufferedImage(2 * w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        try {
+            byEpoch.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, w, h));
+            bySeconds.draw(g, new java.awt.geom.Rectangle2D.Double(w, 0, w, h));
+        } finally {
+            g.dispose();
+        }
+        try (var out = java.nio.file.Files.newOutputStream(file)) {
+            ChartUtils.writeBufferedImageAsPNG(out, image);
+        }
+    }
+
+    private static JFreeChart chart(String title, String xLabel, JobProgress ft, JobProgress sc, boolean seconds) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        data.addSeries(series("fine-tune validation", ft.epochs(), seconds, true));
+        data.addSeries(series("fine-tune training", ft.epochs(), seconds, false));
+        data.addSeries(series("scratch validation", sc.epochs(), seconds, true));
+        data.addSeries(series("scratch training", sc.epochs(), seconds, false));
+        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
+        BasicStroke solid = new BasicStroke(2.2f);
+        BasicStroke dashed = new BasicStroke(1.6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                new float[]{6f, 4f}, 0f);
+        Color[] colors = {FINETUNE, FINETUNE, SCRATCH, SCRATCH};
+        for (int i = 0; i < 4; i++) {
+            r.setSeriesPaint(i, colors[i]);
+            r.setSeriesStroke(i, i % 2 == 0 ? solid : dashed);
+        }
+        NumberAxis x = new NumberAxis(xLabel);
+        x.setAutoRangeIncludesZero(true);
+        if (!seconds) {
+            x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        }
+        NumberAxis y = new NumberAxis("accuracy");
+        y.setRange(0, 1);
+        XYPlot plot = new XYPlot(data, x, y, r);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+        chart.setBackgroundPaint(Color.WHITE);
+        return chart;
+    }
+
+    private static XYSeries series(String name, List<JobProgress.Epoch> epochs, boolean seconds, boolean validation) {
+        XYSeries s = new XYSeries(name);
+        double t = 0;
+        int epoch = 0;
+        for (JobProgress.Epoch e : epochs) {
+            t += e.seconds();
+            epoch++;
+            s.add(seconds ? t : epoch, validation ? e.validationAccuracy() : e.trainAccuracy());
+        }
+        return s;
+    }
+}

@@ -1,0 +1,129 @@
+package io.finetune.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.finetune.contracts.ContractCodec;
+import io.finetune.testkit.FreePorts;
+import io.finetune.testkit.RepositoryLayout;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The demo at CI scale against the real system: {@code ./finetune up} (real Kafka, MinIO, Prometheus and the four
+ * services as processes, on free ports, state under target/), then the demo twice. Proves: three jobs completed,
+ * models published and served after hot reloads, predictions through the gateway, the report files, fine-tune ahead
+ * of scratch at equal epochs, Prometheus holds the training and inference series, and a second run reuses the
+ * datasets and versions the models instead of corrupting anything.
+ */
+class ReducedDemoIT {
+    private static final Path ROOT = RepositoryLayout.root();
+    private static final Path LOCAL = ROOT.resolve("demo/target/demo-it/local").toAbsolutePath();
+    private static final Map<String, String> ENV = new LinkedHashMap<>();
+
+    @BeforeAll
+    static void up() throws Exception {
+        assumeTrue(RepositoryLayout.datasets().isPresent(), "skipped: ../shared/datasets (or $FINETUNE_DATASETS) "
+                + "is absent, and the demo needs the flower images");
+        DemoData.deleteRecursively(LOCAL.resolve("run"));
+        ENV.put("FINETUNE_LOCAL_DIR", LOCAL.toString());
+        for (String port : List.of("KAFKA", "KAFKA_CONTROLLER", "MINIO", "MINIO_CONSOLE", "PROMETHEUS", "GATEWAY",
+                "DATASET", "TRAINER", "INFERENCE")) {
+            ENV.put("FINETUNE_" + port + "_PORT", Integer.toString(FreePorts.next()));
+        }
+        ENV.put("FINETUNE_DATASETS", RepositoryLayout.datasets().get().toString());
+        launcher("up");
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (!ENV.isEmpty()) {
+            launcher("down");
+        }
+    }
+
+    @Test
+    void reducedDemoRunsTheWholePipelineTwiceWithoutDuplicatingAnything() throws Exception {
+        JsonNode first = demo("report-1");
+        assertCompleteRun(first);
+        JsonNode second = demo("report-2");
+        assertCompleteRun(second);
+
+        for (String dataset : List.of("flower5-quick", "flower102-quick")) {
+            assertEquals(first.at("/datasets/" + dataset + "/version").asText(),
+                    second.at("/datasets/" + dataset + "/version").asText(), "identical content reuses " + dataset);
+        }
+        for (String job : List.of("base", "fineTune", "scratch")) {
+            int v1 = first.at("/" + job + "/modelVersion").asInt();
+            int v2 = second.at("/" + job + "/modelVersion").asInt();
+            assertTrue(v2 > v1, job + ": a second run publishes a new version, found v" + v1 + " then v" + v2);
+        }
+        JsonNode switched = second.at("/modelSwitches/1");
+        assertNotEquals(switched.path("fromVersion").asText(), switched.path("toVersion").asText(),
+                "the inference service switched the fine-tuned model's version: " + switched);
+    }
+
+    private static void assertCompleteRun(JsonNode r) {
+        for (String job : List.of("base", "fineTune", "scratch")) {
+            assertEquals("COMPLETED", r.at("/" + job + "/status").asText(), job);
+            assertTrue(r.at("/" + job + "/modelVersion").asInt() >= 1, job + " published a model");
+        }
+        assertEquals(3, r.path("modelSwitches").size(), "the inference service served each published model");
+        for (JsonNode e : r.path("heldOut")) {
+            int total = 0;
+            for (JsonNode row : e.path("confusion")) {
+                for (JsonNode v : row) {
+                    total += v.asInt();
+                }
+            }
+            assertTrue(total > 0, "held-out predictions through the gateway for " + e.path("model").asText());
+        }
+        assertTrue(r.at("/comparison/fineTuneAheadAtEqualEpochs").asBoolean(),
+                "fine-tune ahead of scratch at equal epochs: " + r.path("comparison"));
+        r.path("prometheusSeries").fields().forEachRemaining(f -> assertTrue(f.getValue().asBoolean(),
+                "Prometheus holds " + f.getKey()));
+        assertTrue(r.path("prometheusSeries").size() >= 2);
+    }
+
+    private static JsonNode demo(String report) throws IOException {
+        Path dir = LOCAL.resolve(report);
+        Properties credentials = new Properties();
+        try (var in = Files.newInputStream(LOCAL.resolve("credentials.env"))) {
+            credentials.load(in);
+        }
+        int code = DemoCli.run("--quick", "--gateway", "http://127.0.0.1:" + ENV.get("FINETUNE_GATEWAY_PORT"),
+                "--prometheus", "http://127.0.0.1:" + ENV.get("FINETUNE_PROMETHEUS_PORT"),
+                "--api-key", credentials.getProperty("FINETUNE_GATEWAY_API_KEYS").split(",")[0],
+                "--cache", LOCAL.resolve("cache").toString(), "--report", dir.toString(), "--timeout-minutes", "15");
+        assertEquals(0, code, "demo exit code");
+        for (String file : List.of("results.json", "performance.png", "report.html")) {
+            assertTrue(Files.size(dir.resolve(file)) > 0, file);
+        }
+        return ContractCodec.mapper().readTree(dir.resolve("results.json").toFile());
+    }
+
+    private static void launcher(String command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("finetune").toString(), command).directory(ROOT.toFile())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().putAll(ENV);
+        Process p = pb.start();
+        if (!p.waitFor(10, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("./finetune " + command + " did not finish within 10 minutes");
+        }
+        assertEquals(0, p.exitValue(), "./finetune " + command + " exit code (logs in " + LOCAL.resolve("logs") + ")");
+    }
+}
