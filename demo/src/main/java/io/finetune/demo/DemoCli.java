@@ -67,8 +67,11 @@ public final class DemoCli implements Callable<Integer> {
         Path shared = DemoData.sharedDatasets(Path.of("").toAbsolutePath());
         Path f5 = flower5 != null ? flower5 : shared.resolve("flower5");
         Path f102 = flower102 != null ? flower102 : shared.resolve("flower102");
-        if (!Files.isDirectory(f5) || !Files.isDirectory(f102)) {
-            OfficialArchives.explainMissing(f5, f102, cache);
+        if ((flower5 == null || flower102 == null) && (!Files.isDirectory(f5) || !Files.isDirectory(f102))) {
+            System.out.println("no flower datasets in " + shared + ": fetching the official archives");
+            Path fetched = new OfficialArchives(cache.toAbsolutePath(), System.out).fetchAll();
+            f5 = flower5 != null ? flower5 : fetched.resolve("flower5");
+            f102 = flower102 != null ? flower102 : fetched.resolve("flower102");
         }
         System.out.printf("finetune demo, preset %s: %d px, base %d epochs, fine-tune and scratch %d epochs each%n",
                 s.name(), s.imageSize(), s.baseEpochs(), s.epochs());
