@@ -53,6 +53,11 @@ public final class TrainGraph {
         }
     }
 
+    /** For profiling: SameDiff calls the listener around every op of the forward and backward pass. */
+    public void addListener(org.nd4j.autodiff.listeners.Listener listener) {
+        sd.addListeners(listener);
+    }
+
     public List<String> trainableParams() {
         return trainable;
     }

@@ -1,0 +1,36 @@
+package io.finetune.ml;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Finds the shared flower datasets: env {@code FINETUNE_DATASETS}, else {@code ../shared/datasets} from the
+ * repository root (or from a module directory one level down).
+ */
+public final class SharedDatasets {
+    public static final String ENV = "FINETUNE_DATASETS";
+
+    private SharedDatasets() {
+    }
+
+    public static Optional<Path> locate() {
+        String env = System.getenv(ENV);
+        if (env != null && !env.isBlank()) {
+            Path p = Path.of(env);
+            return Files.isDirectory(p) ? Optional.of(p) : Optional.empty();
+        }
+        for (String candidate : new String[]{"../shared/datasets", "../../shared/datasets"}) {
+            Path p = Path.of(candidate).toAbsolutePath().normalize();
+            if (Files.isDirectory(p.resolve("flower5")) || Files.isDirectory(p.resolve("flower102"))) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    public static String absentMessage() {
+        return "shared datasets not found: set " + ENV + " or place them at ../shared/datasets (relative to the "
+                + "repository root)";
+    }
+}

@@ -1,0 +1,138 @@
+package io.finetune.ml.cli;
+
+import io.finetune.contracts.ContractCodec;
+import io.finetune.contracts.EpochMetrics;
+import io.finetune.contracts.JobKind;
+import io.finetune.contracts.ModelManifest;
+import io.finetune.ml.ImageDataset;
+import io.finetune.ml.ImageFolders;
+import io.finetune.ml.NativeBackend;
+import io.finetune.ml.SharedDatasets;
+import io.finetune.ml.TrainingSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "experiment", mixinStandardHelpOptions = true, description = "BASE on flower5, then FINETUNE and SCRATCH on flower102 with the same "
+        + "budget; writes results.json, performance.png and report.md.")
+final class ExperimentCommand implements Callable<Integer> {
+    private final MlCli.Streams streams;
+
+    @Option(names = "--datasets", description = "folder holding flower5/ and flower102/ (default: $"
+            + SharedDatasets.ENV + " or ../shared/datasets)")
+    Path datasets;
+
+    @Option(names = "--out", defaultValue = "experiment", description = "output folder (default ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--arch", defaultValue = "seed-cnn")
+    String architecture;
+
+    @Option(names = "--image-size", defaultValue = "96")
+    int imageSize;
+
+    @Option(names = "--base-epochs", defaultValue = "10")
+    int baseEpochs;
+
+    @Option(names = "--base-augment", defaultValue = "standard", description = "augmentation of the base run")
+    String baseAugment;
+
+    @Option(names = "--epochs", defaultValue = "10", description = "budget of both flower102 runs")
+    int epochs;
+
+    @Option(names = "--augment", defaultValue = "none", description = "augmentation of the flower102 runs (none "
+            + "lets fine-tuning train on cached features)")
+    String augment;
+
+    @Option(names = "--batch-size", defaultValue = "32")
+    int batchSize;
+
+    @Option(names = "--lr", defaultValue = "1e-3")
+    double learningRate;
+
+    @Option(names = "--seed", defaultValue = "42")
+    long seed;
+
+    ExperimentCommand(MlCli.Streams streams) {
+        this.streams = streams;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path root = datasets != null ? datasets : SharedDatasets.locate()
+                .orElseThrow(() -> new IllegalArgumentException(SharedDatasets.absentMessage()));
+        Files.createDirectories(out);
+        ImageDataset flower5 = ImageFolders.load(root.resolve("flower5"), 0.15, 0.15, seed);
+        ImageDataset flower102 = ImageFolders.load(root.resolve("flower102"), 0.15, 0, seed);
+
+        SpecOptions base = options(root.resolve("flower5"), "base", baseEpochs, baseAugment);
+        ModelManifest baseModel = TrainingJobs.run(new TrainingSpec(JobKind.BASE, architecture, flower5.classes(),
+                imageSize, baseEpochs, batchSize, learningRate, base.augmentation(), null, null, null, false, seed),
+                flower5, null, base, streams);
+
+        SpecOptions fine = options(root.resolve("flower102"), "finetune", epochs, augment);
+        ModelManifest finetuned = TrainingJobs.run(new TrainingSpec(JobKind.FINETUNE, architecture,
+                flower102.classes(), imageSize, epochs, batchSize, learningRate, fine.augmentation(), null, null,
+                null, false, seed), flower102, base.out, fine, streams);
+
+        SpecOptions scratchOptions = options(root.resolve("flower102"), "scratch", epochs, augment);
+        ModelManifest scratch = TrainingJobs.run(new TrainingSpec(JobKind.SCRATCH, architecture,
+                flower102.classes(), imageSize, epochs, batchSize, learningRate, scratchOptions.augmentation(), null,
+                null, null, false, seed), flower102, null, scratchOptions, streams);
+
+        ExperimentReport report = ExperimentReport.of(settings(root), baseModel, finetuned, scratch);
+        Files.write(out.resolve("results.json"), ContractCodec.mapper().writerWithDefaultPrettyPrinter()
+                .writeValueAsBytes(report));
+        Map<String, List<EpochMetrics>> runs = new LinkedHashMap<>();
+        runs.put("fine-tune", finetuned.history());
+        runs.put("scratch", scratch.history());
+        PerformancePlot.write(out.resolve("performance.png"), "flower102 " + architecture + " " + imageSize + " px",
+                runs);
+        Files.writeString(out.resolve("report.md"), report.markdown(), StandardCharsets.UTF_8);
+        streams.out.println(report.markdown());
+        streams.err.println("results.json, performance.png and report.md written to " + out);
+        return 0;
+    }
+
+    private SpecOptions options(Path data, String run, int runEpochs, String runAugment) {
+        SpecOptions o = new SpecOptions();
+        o.data = data;
+        o.out = out.resolve(run);
+        o.checkpoints = out.resolve("checkpoints").resolve(run);
+        o.architecture = architecture;
+        o.imageSize = imageSize;
+        o.epochs = runEpochs;
+        o.batchSize = batchSize;
+        o.learningRate = learningRate;
+        o.augment = runAugment;
+        o.schedule = io.finetune.ml.TrainerOptions.LearningRateSchedule.CONSTANT;
+        o.seed = seed;
+        o.name = "flowers-" + run;
+        o.version = "1";
+        return o;
+    }
+
+    private Map<String, Object> settings(Path root) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("datasets", root.toString());
+        s.put("architecture", architecture);
+        s.put("imageSize", imageSize);
+        s.put("baseEpochs", baseEpochs);
+        s.put("baseAugmentation", baseAugment);
+        s.put("epochs", epochs);
+        s.put("augmentation", augment);
+        s.put("batchSize", batchSize);
+        s.put("learningRate", learningRate);
+        s.put("seed", seed);
+        s.put("cores", Runtime.getRuntime().availableProcessors());
+        s.put("backend", NativeBackend.describe());
+        return s;
+    }
+}

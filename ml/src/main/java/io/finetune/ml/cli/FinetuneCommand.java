@@ -1,0 +1,58 @@
+package io.finetune.ml.cli;
+
+import io.finetune.contracts.JobKind;
+import io.finetune.contracts.UnfreezePhase;
+import io.finetune.ml.ImageDataset;
+import io.finetune.ml.ImageFolders;
+import io.finetune.ml.TrainingSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "finetune", mixinStandardHelpOptions = true, description = "Copy a base model's layers up to a cut point, freeze them, train a new "
+        + "head; optionally unfreeze the top layers in a second phase.")
+final class FinetuneCommand implements Callable<Integer> {
+    private final MlCli.Streams streams;
+
+    @Mixin
+    SpecOptions options = new SpecOptions();
+
+    @Option(names = "--base", required = true, description = "base model package directory")
+    Path base;
+
+    @Option(names = "--cut", description = "last frozen layer (default: the architecture's, e.g. conv4)")
+    String cut;
+
+    @Option(names = "--unfreeze-layers", defaultValue = "0", description = "second phase: unfreeze this many top "
+            + "frozen layers (0 = no second phase)")
+    int unfreezeLayers;
+
+    @Option(names = "--unfreeze-epochs", defaultValue = "3")
+    int unfreezeEpochs;
+
+    @Option(names = "--unfreeze-lr", defaultValue = "1e-4")
+    double unfreezeLearningRate;
+
+    @Option(names = "--train-bn", description = "let batch-norm statistics in the frozen part adapt")
+    boolean trainBatchNorm;
+
+    FinetuneCommand(MlCli.Streams streams) {
+        this.streams = streams;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ImageDataset data = ImageFolders.load(options.data, options.validationFraction, options.testFraction,
+                options.seed);
+        UnfreezePhase unfreeze = unfreezeLayers > 0
+                ? new UnfreezePhase(unfreezeEpochs, unfreezeLayers, unfreezeLearningRate) : null;
+        TrainingSpec spec = new TrainingSpec(JobKind.FINETUNE, options.architecture, data.classes(),
+                options.imageSize, options.epochs, options.batchSize, options.learningRate, options.augmentation(),
+                cut, unfreeze, options.patience, trainBatchNorm, options.seed);
+        TrainingJobs.run(spec, data, base, options, streams);
+        return 0;
+    }
+}

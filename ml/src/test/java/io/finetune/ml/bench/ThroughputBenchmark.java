@@ -1,0 +1,104 @@
+package io.finetune.ml.bench;
+
+import io.finetune.ml.NativeBackend;
+import io.finetune.ml.net.Architecture;
+import io.finetune.ml.net.Architectures;
+import io.finetune.ml.net.InferenceGraph;
+import io.finetune.ml.net.Network;
+import io.finetune.ml.net.TrainGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * DL4J (SameDiff, NHWC) throughput of seed-cnn on random input, the same protocol as the Python peers in bench/:
+ * warm-up steps, then timed steps; prints one JSON object on stdout. Not a test: run by bench/run-ml-bench.sh.
+ * Args: [imageSize=180] [batch=32] [seconds per figure=20] [--profile]
+ */
+public final class ThroughputBenchmark {
+    private static final int CLASSES = 5;
+    private static final int WARMUP = 3;
+
+    private ThroughputBenchmark() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int size = args.length > 0 ? Integer.parseInt(args[0]) : 180;
+        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 32;
+        double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 20;
+        boolean profile = List.of(args).contains("--profile");
+        Architecture arch = Architectures.byName("seed-cnn");
+        Network net = Network.initialize(arch, size, CLASSES, 1);
+        INDArray x = Nd4j.rand(DataType.FLOAT, batch, size, size, 3);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, CLASSES);
+        for (int i = 0; i < batch; i++) {
+            y.putScalar(i, i % CLASSES, 1f);
+        }
+        Set<String> all = new HashSet<>();
+        arch.layers().forEach(l -> all.add(l.name()));
+        List<String> frozen = arch.featureLayersUpTo("conv4");
+        Set<String> head = new HashSet<>(all);
+        head.removeAll(frozen);
+        int cut = arch.indexOf("conv4") + 1;
+
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("framework", "DL4J 1.0.0-M2.1 SameDiff NHWC (" + NativeBackend.describe() + ")");
+        r.put("imageSize", size);
+        r.put("batch", batch);
+        if (profile) {
+            OpTimes.profile(net, all, x, y);
+            return;
+        }
+        TrainGraph base = net.trainGraph(0, all, all);
+        r.put("trainBase", rate(() -> base.step(x, y, 1e-3), batch, seconds));
+        TrainGraph frozenGraph = net.trainGraph(0, head, head);
+        double frozenRate = rate(() -> frozenGraph.step(x, y, 1e-3), batch, seconds);
+        r.put("trainFrozen", frozenRate);
+        INDArray features = net.inferenceGraph(0, cut).output(x);
+        TrainGraph headGraph = net.trainGraph(cut, head, head);
+        double headRate = rate(() -> headGraph.step(features, y, 1e-3), batch, seconds / 2);
+        r.put("trainCachedHead", headRate);
+        InferenceGraph infer = net.inferenceGraph(0, arch.layers().size());
+        INDArray one = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup();
+        r.put("infer1", rate(() -> infer.probabilities(one), 1, seconds / 2));
+        r.put("infer32", rate(() -> infer.probabilities(x), batch, seconds / 2));
+        r.put("cachedVsFrozen", headRate / frozenRate);
+        r.put("peakRssMB", peakRssMegabytes());
+        StringBuilder json = new StringBuilder("{");
+        r.forEach((k, v) -> json.append(json.length() > 1 ? ", " : "").append('"').append(k).append("\": ")
+                .append(v instanceof String ? "\"" + v + "\"" : v instanceof Double d ? String.format("%.2f", d) : v));
+        System.out.println(json.append('}'));
+    }
+
+    /** Images per second over at least {@code seconds} (and at least 5 steps) after warm-up. */
+    static double rate(Runnable step, int imagesPerStep, double seconds) {
+        for (int i = 0; i < WARMUP; i++) {
+            step.run();
+        }
+        long start = System.nanoTime();
+        int steps = 0;
+        while (steps < 5 || System.nanoTime() - start < seconds * 1e9) {
+            step.run();
+            steps++;
+        }
+        return steps * imagesPerStep / ((System.nanoTime() - start) / 1e9);
+    }
+
+    static long peakRssMegabytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+        }
+        return -1;
+    }
+}
