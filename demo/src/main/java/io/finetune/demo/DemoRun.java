@@ -98,6 +98,9 @@ public final class DemoRun {
     private JsonNode ingest(String name, Path dir, Map<String, Object> options) throws InterruptedException {
         JsonNode accepted = gateway.importDataset(name, dir, options);
         String status = accepted.path("statusUrl").asText(null);
+        if (status != null && status.startsWith("/datasets/")) {
+            status = "/api/v1" + status; // the dataset service names its own path; the gateway serves it here
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         JsonNode doc = accepted;
         String last = "";

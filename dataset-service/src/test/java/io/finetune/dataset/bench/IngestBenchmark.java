@@ -1,0 +1,85 @@
+package io.finetune.dataset.bench;
+
+import io.finetune.dataset.DatasetIngester;
+import io.finetune.dataset.IngestJob;
+import io.finetune.dataset.IngestState;
+import io.finetune.dataset.IngestTimings;
+import io.finetune.testkit.Infra;
+import io.finetune.testkit.RepositoryLayout;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Ingest throughput for flower5 (not a test): runs the dataset service in-process against real MinIO and Kafka
+ * (started by the testkit, or reused from FINETUNE_KAFKA_BOOTSTRAP / FINETUNE_MINIO_ENDPOINT), imports flower5
+ * once per storage policy through the HTTP API, and prints images/s and where the time went.
+ * Run with {@code bench/dataset-ingest/run.sh}.
+ */
+public final class IngestBenchmark {
+    private IngestBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path flower5 = RepositoryLayout.datasets().map(d -> d.resolve("flower5")).filter(Files::isDirectory)
+                .orElseThrow(() -> new IllegalStateException("expected ../shared/datasets/flower5, found nothing"));
+        List<String> policies = args.length > 0 ? List.of(args) : List.of("resized:128", "resized:512",
+                "originals");
+        try (Infra infra = Infra.fromEnvironmentOrStart()) {
+            Map<String, Object> props = new HashMap<>(infra.serviceProperties());
+            props.put("micronaut.server.port", -1);
+            props.put("finetune.dataset.import-roots", List.of(flower5.getParent().toString()));
+            try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, props)) {
+                DatasetIngester ingester = server.getApplicationContext().getBean(DatasetIngester.class);
+                HttpClient http = HttpClient.newHttpClient();
+                System.out.printf(Locale.ROOT, "cores=%d decodeThreads=%s uploadThreads=%s%n",
+                        Runtime.getRuntime().availableProcessors(),
+                        server.getApplicationContext().getProperty("finetune.dataset.decode-threads", String.class)
+                                .orElse("cores"),
+                        server.getApplicationContext().getProperty("finetune.dataset.upload-threads", String.class)
+                                .orElse("8"));
+                int run = 0;
+                for (String policy : policies) {
+                    String[] p = policy.split(":");
+                    String body = "{\"path\":\"flower5\",\"storage\":\"" + p[0] + "\""
+                            + (p.length > 1 ? ",\"maxSide\":" + p[1] : "") + "}";
+                    String name = "bench-flower5-" + ProcessHandle.current().pid() + "-" + (++run);
+                    long t0 = System.nanoTime();
+                    HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                                    + server.getPort() + "/datasets/" + name + "/import"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (accepted.statusCode() != 202) {
+                        throw new IllegalStateException("expected 202, found " + accepted.statusCode() + ": "
+                                + accepted.body());
+                    }
+                    IngestJob job = ingester.job(name, "1").orElseThrow();
+                    while (job.state() == IngestState.INGESTING) {
+                        Thread.sleep(50);
+                    }
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    if (job.state() != IngestState.READY) {
+                        throw new IllegalStateException(policy + " failed: " + job.error());
+                    }
+                    int images = job.summary().images();
+                    IngestTimings.Breakdown b = job.timings().breakdown();
+                    System.out.printf(Locale.ROOT, "%-12s %5d images in %6.1f s = %6.1f images/s | thread-seconds:"
+                                    + " read %.1f, decode %.1f, resize+encode %.1f, upload %.1f%n", policy, images,
+                            seconds, images / seconds, b.readSeconds(), b.decodeSeconds(), b.resizeEncodeSeconds(),
+                            b.uploadSeconds());
+                }
+            }
+        }
+    }
+}
