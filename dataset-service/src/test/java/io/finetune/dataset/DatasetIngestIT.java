@@ -293,21 +293,20 @@ class DatasetIngestIT {
         assertEquals("READY", view.get("state").asText(), view.toString());
         assertEquals(102, view.get("classes").size());
         JsonNode counts = view.get("counts");
-        int train = 0;
-        int validation = 0;
-        int test = 0;
-        for (var it = counts.get("train").elements(); it.hasNext(); ) {
-            train += it.next().asInt();
-        }
-        for (var it = counts.get("validation").elements(); it.hasNext(); ) {
-            validation += it.next().asInt();
-        }
-        for (var it = counts.get("test").elements(); it.hasNext(); ) {
-            test += it.next().asInt();
-        }
+        int train = total(counts.get("train"));
+        int validation = total(counts.get("validation"));
+        int test = total(counts.get("test"));
         assertEquals(1020, train, "the given train split is kept");
         assertEquals(510, validation, "half of each class's 10 validation images stay");
         assertEquals(510, test, "and half become test");
         assertEquals(5, counts.get("test").get("pink_primrose").asInt());
+    }
+
+    private static int total(JsonNode perClass) {
+        int sum = 0;
+        for (var it = perClass.elements(); it.hasNext(); ) {
+            sum += it.next().asInt();
+        }
+        return sum;
     }
 }
