@@ -1,0 +1,38 @@
+package io.finetune.gateway.backends;
+
+import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Header;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.http.client.annotation.Client;
+import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import io.micronaut.retry.annotation.CircuitBreaker;
+
+/**
+ * The inference service's public API ({@code micronaut.http.services.inference.*}: url and timeouts). Faults
+ * (refused connection, timeout) are retried for the idempotent reads and open the circuit; an error answer from
+ * the service (4xx/5xx) is neither retried nor counted, it is the caller's to forward.
+ */
+@Client(id = "inference")
+public interface InferenceClient {
+    @Get(value = "/models", produces = MediaType.APPLICATION_JSON)
+    @CircuitBreaker(attempts = "${finetune.gateway.backends.read-retries:2}", delay = "100ms", multiplier = "2",
+            reset = "${finetune.gateway.backends.circuit-reset:10s}", excludes = HttpClientResponseException.class)
+    HttpResponse<byte[]> models();
+
+    @Get(value = "/models/{name}", produces = MediaType.APPLICATION_JSON)
+    @CircuitBreaker(attempts = "${finetune.gateway.backends.read-retries:2}", delay = "100ms", multiplier = "2",
+            reset = "${finetune.gateway.backends.circuit-reset:10s}", excludes = HttpClientResponseException.class)
+    HttpResponse<byte[]> model(String name);
+
+    /** Not retried: a prediction is cheap to ask again but slow to answer twice while the caller waits. */
+    @Post(value = "/predict/{model}{?topK}", processes = MediaType.ALL)
+    @CircuitBreaker(attempts = "0", reset = "${finetune.gateway.backends.circuit-reset:10s}",
+            excludes = HttpClientResponseException.class)
+    HttpResponse<byte[]> predict(String model, @QueryValue int topK,
+                                 @Header(HttpHeaders.CONTENT_TYPE) String contentType, @Body byte[] image);
+}

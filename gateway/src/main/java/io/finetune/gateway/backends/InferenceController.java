@@ -1,0 +1,118 @@
+package io.finetune.gateway.backends;
+
+import io.finetune.contracts.ApiError;
+import io.finetune.contracts.ObjectLayout;
+import io.finetune.service.ApiException;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.MutableHttpResponse;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Consumes;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Header;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import io.micronaut.http.HttpHeaders;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.security.annotation.Secured;
+import io.micronaut.security.rules.SecurityRule;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
+
+import java.util.function.Supplier;
+
+/** Models and predictions, forwarded to the inference service; its answers (and its errors) pass through. */
+@Controller("/api/v1")
+@Tag(name = "models")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class InferenceController {
+    private static final String SERVICE = "inference";
+    private static final int DEFAULT_TOP_K = 5;
+
+    private final InferenceClient client;
+    private final String url;
+
+    public InferenceController(InferenceClient client,
+                               @Value("${micronaut.http.services.inference.url}") String url) {
+        this.client = client;
+        this.url = url;
+    }
+
+    @Get("/models")
+    @Secured(SecurityRule.IS_ANONYMOUS)
+    @Operation(summary = "Models the inference service can serve, with their versions")
+    @ApiResponse(responseCode = "503", description = "The inference service is unavailable",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public MutableHttpResponse<byte[]> models() {
+        return forward(client::models);
+    }
+
+    @Get("/models/{name}")
+    @Secured(SecurityRule.IS_ANONYMOUS)
+    @Operation(summary = "One model: its active version and manifest")
+    public MutableHttpResponse<byte[]> model(@PathVariable String name) {
+        String checked = checkName(name);
+        return forward(() -> client.model(checked));
+    }
+
+    @Post("/predict/{model}")
+    @Consumes({MediaType.IMAGE_JPEG, MediaType.IMAGE_PNG, "image/*", MediaType.APPLICATION_OCTET_STREAM})
+    @Secured(SecurityRule.IS_AUTHENTICATED) // opened to anonymous callers by PredictionAccessRule when configured
+    @Operation(summary = "Top-k classes of one image (raw image bytes as the body)",
+            security = @SecurityRequirement(name = "apiKey"))
+    @RequestBody(content = @Content(mediaType = "image/*", schema = @Schema(type = "string", format = "binary")))
+    @ApiResponse(responseCode = "503", description = "The inference service is unavailable",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public MutableHttpResponse<byte[]> predict(@PathVariable String model,
+                                               @Nullable @QueryValue Integer topK,
+                                               @Header(HttpHeaders.CONTENT_TYPE) String contentType,
+                                               @Body byte[] image) {
+        String checked = checkName(model);
+        if (image == null || image.length == 0) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "expected image bytes as the request body, found none");
+        }
+        if (topK != null && (topK < 1 || topK > 100)) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "topK: expected 1 to 100, found " + topK);
+        }
+        int k = topK == null ? DEFAULT_TOP_K : topK;
+        return forward(() -> client.predict(checked, k, contentType, image));
+    }
+
+    private MutableHttpResponse<byte[]> forward(Supplier<HttpResponse<byte[]>> call) {
+        HttpResponse<byte[]> answer;
+        try {
+            answer = call.get();
+        } catch (HttpClientResponseException e) {
+            answer = e.getResponse().getBody(byte[].class)
+                    .<HttpResponse<byte[]>>map(b -> HttpResponse.status(e.getStatus()).body(b)
+                            .contentType(e.getResponse().getContentType().orElse(MediaType.APPLICATION_JSON_TYPE)))
+                    .orElseGet(() -> HttpResponse.status(e.getStatus()));
+        } catch (RuntimeException e) {
+            throw BackendUnavailable.of(SERVICE, url, e);
+        }
+        MutableHttpResponse<byte[]> response = HttpResponse.status(answer.getStatus());
+        answer.getBody().ifPresent(response::body);
+        answer.getContentType().ifPresent(response::contentType);
+        return response;
+    }
+
+    static String checkName(String name) {
+        if (name == null || !ObjectLayout.NAME.matcher(name).matches()) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "model: expected a name of 1-64 lower-case letters, "
+                    + "digits, '.', '_' or '-', found '" + name + "'");
+        }
+        return name;
+    }
+}

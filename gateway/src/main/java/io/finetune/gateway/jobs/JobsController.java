@@ -1,0 +1,90 @@
+package io.finetune.gateway.jobs;
+
+import io.finetune.contracts.ApiError;
+import io.finetune.contracts.TrainingCommand;
+import io.finetune.service.ApiException;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Delete;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.security.annotation.Secured;
+import io.micronaut.security.rules.SecurityRule;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+
+import java.util.List;
+
+/** Training jobs: submit and cancel over Kafka, follow them in the view built from the topics. */
+@Controller("/api/v1/jobs")
+@Tag(name = "jobs")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class JobsController {
+    private final JobCommands commands;
+    private final JobViewStore view;
+
+    public JobsController(JobCommands commands, JobViewStore view) {
+        this.commands = commands;
+        this.view = view;
+    }
+
+    @Post
+    @Secured(SecurityRule.IS_AUTHENTICATED)
+    @Operation(summary = "Submit a training job (BASE, FINETUNE or SCRATCH)",
+            security = @SecurityRequirement(name = "apiKey"))
+    @ApiResponse(responseCode = "202", description = "Published to the training commands topic")
+    @ApiResponse(responseCode = "400", description = "Invalid request",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "401", description = "No valid API key",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "503", description = "Kafka did not accept the command",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public HttpResponse<JobSubmission> submit(@Body @Valid JobRequest request) {
+        TrainingCommand command = commands.submit(request);
+        return accepted(command.jobId(), "SUBMITTED");
+    }
+
+    @Delete("/{id}")
+    @Secured(SecurityRule.IS_AUTHENTICATED)
+    @Operation(summary = "Cancel a training job (publishes CANCEL)", security = @SecurityRequirement(name = "apiKey"))
+    @ApiResponse(responseCode = "202", description = "CANCEL published")
+    public HttpResponse<JobSubmission> cancel(@PathVariable String id) {
+        TrainingCommand command = commands.cancel(id);
+        return accepted(command.jobId(), "CANCEL_REQUESTED");
+    }
+
+    @Get
+    @Secured(SecurityRule.IS_ANONYMOUS)
+    @Operation(summary = "Jobs, newest first, with state and per-epoch metrics")
+    public List<JobView> list(@QueryValue(defaultValue = "100") @Min(1) @Max(1000) int limit) {
+        return view.list(limit);
+    }
+
+    @Get("/{id}")
+    @Secured(SecurityRule.IS_ANONYMOUS)
+    @Operation(summary = "One job: state and per-epoch metrics history")
+    @ApiResponse(responseCode = "404", description = "No command or event for this job has been seen")
+    public JobView get(@PathVariable String id) {
+        return view.get(id).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "no job '" + id + "': no "
+                + "command or event with this jobId is on the training topics"));
+    }
+
+    private static HttpResponse<JobSubmission> accepted(String jobId, String status) {
+        String url = "/api/v1/jobs/" + jobId;
+        return HttpResponse.status(HttpStatus.ACCEPTED).<JobSubmission>body(new JobSubmission(jobId, status, url))
+                .header("Location", url);
+    }
+}

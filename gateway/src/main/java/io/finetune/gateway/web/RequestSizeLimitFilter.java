@@ -1,0 +1,59 @@
+package io.finetune.gateway.web;
+
+import io.finetune.contracts.ApiError;
+import io.finetune.gateway.GatewayConfiguration;
+import io.micronaut.http.HttpMethod;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.annotation.RequestFilter;
+import io.micronaut.http.annotation.ServerFilter;
+import io.micronaut.http.filter.ServerFilterPhase;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.core.order.Ordered;
+
+/**
+ * Per-route body limits, checked from {@code Content-Length} before anything is read: small JSON for jobs and
+ * imports, an image for predictions, an archive for dataset uploads. Chunked bodies without a length are capped by
+ * {@code micronaut.server.max-request-size}.
+ */
+@ServerFilter("/api/**")
+public class RequestSizeLimitFilter implements Ordered {
+    private final GatewayConfiguration configuration;
+
+    public RequestSizeLimitFilter(GatewayConfiguration configuration) {
+        this.configuration = configuration;
+    }
+
+    @RequestFilter
+    @Nullable
+    public HttpResponse<ApiError> limit(HttpRequest<?> request) {
+        long length = request.getContentLength();
+        if (length < 0 || request.getMethod() == HttpMethod.GET) {
+            return null;
+        }
+        long max = limitFor(request.getPath());
+        if (length <= max) {
+            return null;
+        }
+        HttpStatus status = HttpStatus.REQUEST_ENTITY_TOO_LARGE;
+        return HttpResponse.<ApiError>status(status).body(new ApiError(status.getCode(), status.getReason(),
+                "expected a request body of at most " + max + " bytes for " + request.getPath() + ", found "
+                        + length + " bytes", request.getPath()));
+    }
+
+    long limitFor(String path) {
+        if (path.startsWith("/api/v1/predict/")) {
+            return configuration.maxImageBytes();
+        }
+        if (path.startsWith("/api/v1/datasets/") && !path.endsWith("/import")) {
+            return configuration.maxUploadBytes();
+        }
+        return configuration.maxJsonBytes();
+    }
+
+    @Override
+    public int getOrder() {
+        return ServerFilterPhase.FIRST.order();
+    }
+}
