@@ -47,7 +47,8 @@ class KustomizeOverlaysTest {
         Set<String> kinds = new TreeSet<>();
         r.objects.forEach(o -> kinds.add(o.getKind()));
         assertEquals(Set.of("Namespace", "Deployment", "Service", "ConfigMap", "PodDisruptionBudget",
-                "HorizontalPodAutoscaler", "Kafka", "KafkaNodePool", "KafkaTopic", "Tenant", "ServiceMonitor"), kinds);
+                "HorizontalPodAutoscaler", "Kafka", "KafkaNodePool", "KafkaTopic", "Tenant", "ServiceMonitor",
+                "PrometheusRule"), kinds);
         r.objects.forEach(o -> {
             if (!o.getKind().equals("Namespace")) {
                 assertEquals("finetune", o.getMetadata().getNamespace(), overlay + ": namespace of " + o.getKind()
@@ -244,6 +245,18 @@ class KustomizeOverlaysTest {
             }
         }
         assertEquals(prometheusJobs, scraped, overlay + ": job names from the ServiceMonitors vs prometheus.yml");
+    }
+
+    /** The PrometheusRule is a copy of alerts.yml's groups (Kustomize cannot read it): it must not drift. */
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "gpu"})
+    void prometheusRuleHoldsExactlyTheAlertRulesOfAlertsYml(String overlay) {
+        List<GenericKubernetesResource> rules = RenderedOverlay.of(overlay).custom("PrometheusRule");
+        assertEquals(1, rules.size());
+        Object groups = Yamls.map(rules.get(0).getAdditionalProperties().get("spec"), "spec").get("groups");
+        assertEquals(Yamls.snake(PrometheusConfigTest.DIR.resolve("alerts.yml")).get("groups"), groups,
+                "k8s/base/prometheus-rules.yaml differs from deploy/observability/prometheus/alerts.yml: copy the groups");
+        assertEquals("kube-prometheus-stack", rules.get(0).getMetadata().getLabels().get("release"));
     }
 
     @ParameterizedTest

@@ -35,7 +35,8 @@ final class RenderedOverlay {
             "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
             "autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class);
     static final List<String> CUSTOM = List.of("kafka.strimzi.io/v1beta2/Kafka", "kafka.strimzi.io/v1beta2/KafkaNodePool",
-            "kafka.strimzi.io/v1beta2/KafkaTopic", "minio.min.io/v2/Tenant", "monitoring.coreos.com/v1/ServiceMonitor");
+            "kafka.strimzi.io/v1beta2/KafkaTopic", "minio.min.io/v2/Tenant", "monitoring.coreos.com/v1/ServiceMonitor",
+            "monitoring.coreos.com/v1/PrometheusRule");
 
     private static final ObjectMapper STRICT = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
