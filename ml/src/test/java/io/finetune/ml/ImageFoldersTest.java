@@ -47,6 +47,18 @@ class ImageFoldersTest {
     }
 
     @Test
+    void fingerprintChangesWhenAFileChanges() throws Exception {
+        touch(tmp.resolve("a/1.jpg"));
+        touch(tmp.resolve("b/2.jpg"));
+        ImageDataset d = ImageFolders.load(tmp, 0, 0, 1);
+        String before = DatasetFingerprints.of(tmp, d);
+        assertEquals(before, DatasetFingerprints.of(tmp, ImageFolders.load(tmp, 0, 0, 1)));
+        Files.write(tmp.resolve("a/1.jpg"), new byte[]{1, 2});
+        assertTrue(!before.equals(DatasetFingerprints.of(tmp, d)));
+        assertTrue(before.startsWith("sha256:"));
+    }
+
+    @Test
     void existingSplitFoldersAreKept() throws Exception {
         touch(tmp.resolve("train/x/1.jpg"));
         touch(tmp.resolve("train/y/2.jpg"));

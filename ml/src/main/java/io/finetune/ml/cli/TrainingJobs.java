@@ -3,7 +3,9 @@ package io.finetune.ml.cli;
 import io.finetune.contracts.ContractCodec;
 import io.finetune.contracts.DatasetRef;
 import io.finetune.contracts.ModelManifest;
+import io.finetune.ml.DatasetFingerprints;
 import io.finetune.ml.ImageDataset;
+import io.finetune.ml.ModelPackages;
 import io.finetune.ml.ModelTrainer;
 import io.finetune.ml.TrainedModel;
 import io.finetune.ml.TrainingSpec;
@@ -24,8 +26,9 @@ final class TrainingJobs {
         try (TrainedModel model = new ModelTrainer(options.trainerOptions()).train(spec, data, base,
                 options.checkpointDir(), progress)) {
             model.writePackage(options.out, options.name, options.version, null,
-                    new DatasetRef(datasetName(options.data), "local"), null);
-            ModelManifest written = model.manifest();
+                    new DatasetRef(datasetName(options.data), "local"),
+                    DatasetFingerprints.of(options.data, data));
+            ModelManifest written = ModelPackages.readManifest(options.out);
             streams.out.println(ContractCodec.encodeToString(written.test() == null ? written.history()
                     .get(written.history().size() - 1) : written.test()));
             streams.err.println("model package written to " + options.out);

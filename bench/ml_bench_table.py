@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""Markdown table of one run-ml-bench.sh result folder: figures per framework and the DL4J/peer ratios."""
+import json
+import pathlib
+import sys
+
+FIGURES = [("trainBase", "training, BASE (img/s)"), ("trainFrozen", "fine-tune, conv frozen (img/s)"),
+           ("trainCachedHead", "head on cached features (img/s)"), ("infer1", "inference, batch 1 (img/s)"),
+           ("infer32", "inference, batch 32 (img/s)"), ("cachedVsFrozen", "cached head / frozen speed-up"),
+           ("peakRssMB", "peak RSS (MB, lower is better)")]
+PEERS = [("keras", "Keras TF-cpu"), ("torch-nchw", "PyTorch NCHW"), ("torch-channels_last", "PyTorch ch-last")]
+
+
+def load(folder, name):
+    f = folder / f"{name}.json"
+    if not f.exists() or not f.read_text().strip():
+        return None
+    return json.loads(f.read_text().strip().splitlines()[-1])
+
+
+def main():
+    folder = pathlib.Path(sys.argv[1])
+    dl4j = load(folder, "dl4j")
+    peers = [(label, load(folder, name)) for name, label in PEERS]
+    peers = [(label, r) for label, r in peers if r]
+    print(f"seed-cnn, {dl4j['imageSize']} px, batch {dl4j['batch']}, float32, random input; run `{folder.name}`.\n")
+    print("Frameworks: " + "; ".join([dl4j["framework"]] + [r["framework"] for _, r in peers]) + ".\n")
+    header = ["figure", "DL4J"] + [label for label, _ in peers] + [f"DL4J / {label}" for label, _ in peers]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for key, title in FIGURES:
+        row = [title, f"{dl4j[key]:.1f}"]
+        row += [f"{r[key]:.1f}" for _, r in peers]
+        row += [f"{dl4j[key] / r[key]:.2f}" if r[key] else "" for _, r in peers]
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""seed-cnn throughput in Keras on tensorflow-cpu (the reference's framework), NHWC, same protocol as
+ThroughputBenchmark.java. Runs in bench/.venv (pip install tensorflow-cpu).
+
+Usage: bench/.venv/bin/python bench/peer_keras.py [image_size=180] [batch=32] [seconds=20]
+Prints one JSON object.
+"""
+import json
+import os
+import resource
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+CLASSES = 5
+WARMUP = 3
+
+
+def rate(step, images, seconds):
+    for _ in range(WARMUP):
+        step()
+    start = time.perf_counter()
+    steps = 0
+    while steps < 5 or time.perf_counter() - start < seconds:
+        step()
+        steps += 1
+    return steps * images / (time.perf_counter() - start)
+
+
+def main():
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 180
+    batch = int(sys.argv[2]) if len(sys.argv) > 2 else 32
+    seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 20
+    tf.keras.utils.set_random_seed(1)
+    L = tf.keras.layers
+    conv = [L.Conv2D(32, 3, activation="relu") for _ in range(4)]
+    feat = tf.keras.Sequential([L.Input((size, size, 3))] + sum(
+        [[c, L.MaxPooling2D(padding="same")] for c in conv], []))
+    head = tf.keras.Sequential([L.Input(feat.output_shape[1:]), L.Flatten(), L.Dense(128, activation="relu"),
+                                L.Dense(64, activation="relu"), L.Dense(CLASSES)])
+    model = tf.keras.Sequential([feat, head])
+    x = tf.constant(np.random.rand(batch, size, size, 3).astype("float32"))
+    y = tf.constant(np.arange(batch) % CLASSES)
+    loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def trainer(net, inputs):
+        opt = tf.keras.optimizers.Adam(1e-3)
+
+        @tf.function
+        def step():
+            with tf.GradientTape() as tape:
+                value = loss(y, net(inputs, training=True))
+            grads = tape.gradient(value, net.trainable_variables)
+            opt.apply_gradients(zip(grads, net.trainable_variables))
+        return lambda: step()
+
+    out = {"framework": f"Keras on tensorflow-cpu {tf.__version__} NHWC", "imageSize": size, "batch": batch}
+    out["trainBase"] = rate(trainer(model, x), batch, seconds)
+    feat.trainable = False
+    out["trainFrozen"] = rate(trainer(model, x), batch, seconds)
+    cached = feat(x, training=False)
+    out["trainCachedHead"] = rate(trainer(head, cached), batch, seconds / 2)
+    infer = tf.function(lambda inputs: tf.nn.softmax(model(inputs, training=False)))
+    one = x[:1]
+    out["infer1"] = rate(lambda: infer(one).numpy(), 1, seconds / 2)
+    out["infer32"] = rate(lambda: infer(x).numpy(), batch, seconds / 2)
+    out["cachedVsFrozen"] = out["trainCachedHead"] / out["trainFrozen"]
+    out["peakRssMB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}))
+
+
+if __name__ == "__main__":
+    main()
