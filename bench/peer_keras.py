@@ -9,25 +9,15 @@ import json
 import os
 import resource
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from peer_timing import rate  # noqa: E402
+
 CLASSES = 5
-WARMUP = 3
 
-
-def rate(step, images, seconds):
-    for _ in range(WARMUP):
-        step()
-    start = time.perf_counter()
-    steps = 0
-    while steps < 5 or time.perf_counter() - start < seconds:
-        step()
-        steps += 1
-    return steps * images / (time.perf_counter() - start)
 
 
 def main():

@@ -5,15 +5,16 @@ Usage: /usr/bin/python3 bench/peer_torch.py [nchw|channels_last] [image_size=180
 Prints one JSON object.
 """
 import json
+import os
 import resource
 import sys
-import time
 
 import torch
 import torch.nn as nn
 
+from peer_timing import rate
+
 CLASSES = 5
-WARMUP = 3
 
 
 def features():
@@ -33,16 +34,6 @@ def head(size):
                          nn.Linear(64, CLASSES))
 
 
-def rate(step, images, seconds):
-    for _ in range(WARMUP):
-        step()
-    start = time.perf_counter()
-    steps = 0
-    while steps < 5 or time.perf_counter() - start < seconds:
-        step()
-        steps += 1
-    return steps * images / (time.perf_counter() - start)
-
 
 def main():
     layout = sys.argv[1] if len(sys.argv) > 1 else "nchw"
@@ -50,7 +41,7 @@ def main():
     batch = int(sys.argv[3]) if len(sys.argv) > 3 else 32
     seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 20
     torch.manual_seed(1)
-    torch.set_num_threads(torch.get_num_threads())
+    torch.set_num_threads(os.cpu_count())
     fmt = torch.channels_last if layout == "channels_last" else torch.contiguous_format
     feat = features().to(memory_format=fmt)
     top = head(size)
