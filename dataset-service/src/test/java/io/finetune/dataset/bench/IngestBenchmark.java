@@ -1,6 +1,13 @@
 package io.finetune.dataset.bench;
 
+import io.finetune.contracts.ObjectLayout;
+import io.finetune.contracts.Split;
+import io.finetune.dataset.DatasetConfiguration;
 import io.finetune.dataset.DatasetIngester;
+import io.finetune.dataset.ImageProcessor;
+import io.finetune.imaging.ImageDecoder;
+import io.finetune.imaging.ImageResizer;
+import io.finetune.service.ObjectStore;
 import io.finetune.dataset.IngestJob;
 import io.finetune.dataset.IngestState;
 import io.finetune.dataset.IngestTimings;
@@ -15,7 +22,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,6 +40,56 @@ import java.util.Map;
  */
 public final class IngestBenchmark {
     private IngestBenchmark() {
+    }
+
+    /** Images/s of the decoder alone (and optionally resize + JPEG encode) on {@code threads} threads. */
+    private static double decodeCeiling(List<Path> files, int threads, int maxSide) throws Exception {
+        ImageDecoder decoder = new ImageDecoder();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        long t0 = System.nanoTime();
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (Path f : files) {
+                futures.add(pool.submit(() -> {
+                    var img = decoder.decode(Files.readAllBytes(f));
+                    if (maxSide > 0) {
+                        ImageProcessor.jpeg(ImageResizer.fitWithin(img.rgb(), maxSide));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        return files.size() / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Objects/s of parallel PUTs of small objects to the same MinIO, without any decoding. */
+    private static double uploadCeiling(ObjectStore store, int count, int threads) throws Exception {
+        String name = "bench-upload-" + ProcessHandle.current().pid();
+        byte[] payload = new byte[5000];
+        new Random(1).nextBytes(payload);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        long t0 = System.nanoTime();
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String key = ObjectLayout.datasetImage(name, "1", Split.TRAIN, "x", String.format("%064d", i),
+                        "jpg");
+                futures.add(pool.submit(() -> store.put(key, payload, "image/jpeg")));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        double rate = count / ((System.nanoTime() - t0) / 1e9);
+        store.deletePrefix(ObjectLayout.datasetPrefix(name));
+        return rate;
     }
 
     public static void main(String[] args) throws Exception {
@@ -48,6 +110,20 @@ public final class IngestBenchmark {
                                 .orElse("cores"),
                         server.getApplicationContext().getProperty("finetune.dataset.upload-threads", String.class)
                                 .orElse("8"));
+                List<Path> files;
+                try (var walk = Files.walk(flower5)) {
+                    files = walk.filter(f -> f.toString().endsWith(".jpg")).sorted().toList();
+                }
+                int threads = Runtime.getRuntime().availableProcessors();
+                double decodeOnly = decodeCeiling(files, threads, 0);
+                double decodeResize = decodeCeiling(files, threads, 128);
+                System.out.printf(Locale.ROOT, "ceiling: decode only %.1f images/s, decode+resize128+encode %.1f "
+                        + "images/s (%d threads, no storage)%n", decodeOnly, decodeResize, threads);
+                ObjectStore store = server.getApplicationContext().getBean(ObjectStore.class);
+                int uploadThreads = server.getApplicationContext().getBean(DatasetConfiguration.class)
+                        .uploadThreads();
+                System.out.printf(Locale.ROOT, "ceiling: upload only %.1f objects/s (5 KB objects, %d threads)%n",
+                        uploadCeiling(store, files.size(), uploadThreads), uploadThreads);
                 int run = 0;
                 for (String policy : policies) {
                     String[] p = policy.split(":");
