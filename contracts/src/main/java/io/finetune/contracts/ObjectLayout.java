@@ -24,6 +24,10 @@ public final class ObjectLayout {
     public static final String SUMMARY_JSON = "summary.json";
     public static final String MODEL_MANIFEST = "manifest.json";
     public static final String LATEST = "latest";
+    /** Marker object written last into a checkpoint folder: the checkpoint is complete once it exists. */
+    public static final String CHECKPOINT_COMPLETE = "_COMPLETE";
+    /** Create-only object that reserves a model version for one job before any of its files are uploaded. */
+    public static final String MODEL_VERSION_CLAIM = ".claim";
     /** Marker of a dataset version being ingested: names its owner; removed after manifest.jsonl is written. */
     public static final String INGEST_MARKER = "_INGESTING";
 
@@ -86,7 +90,28 @@ public final class ObjectLayout {
     }
 
     public static String jobCheckpointPrefix(String jobId, int epoch) {
-        return JOBS + jobId + "/checkpoints/epoch-" + epoch + "/";
+        return jobCheckpointsPrefix(jobId) + "epoch-" + epoch + "/";
+    }
+
+    /** Every checkpoint of a job: {@code jobs/{jobId}/checkpoints/}. */
+    public static String jobCheckpointsPrefix(String jobId) {
+        return JOBS + jobId + "/checkpoints/";
+    }
+
+    public static String jobCheckpointComplete(String jobId, int epoch) {
+        return jobCheckpointPrefix(jobId, epoch) + CHECKPOINT_COMPLETE;
+    }
+
+    /** The epoch of a checkpoint folder name ({@code epoch-7}), or -1 if the name is not one. */
+    public static int checkpointEpoch(String folderName) {
+        if (folderName == null || !folderName.matches("epoch-[0-9]{1,9}")) {
+            return -1;
+        }
+        return Integer.parseInt(folderName.substring("epoch-".length()));
+    }
+
+    public static String modelVersionClaim(String name, String version) {
+        return modelVersionPrefix(name, version) + MODEL_VERSION_CLAIM;
     }
 
     /** Object names must be safe path segments; throws with the offending value otherwise. */
