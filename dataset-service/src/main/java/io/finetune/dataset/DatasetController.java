@@ -44,17 +44,18 @@ public class DatasetController {
     public HttpResponse<IngestAccepted> upload(String name, @Body InputStream body, HttpRequest<?> request) {
         requireName(name);
         IngestOptions options = options(request);
-        return accepted(uploads.ingest(name, body, request.getContentLength(), options));
+        return accepted(uploads.ingest(name, body, request.getContentLength(), options), request);
     }
 
     @Post(uri = "/{name}/import", consumes = MediaType.APPLICATION_JSON)
-    public HttpResponse<IngestAccepted> importDirectory(String name, @Body ImportRequest request) {
+    public HttpResponse<IngestAccepted> importDirectory(String name, @Body ImportRequest request,
+                                                        HttpRequest<?> http) {
         requireName(name);
         IngestOptions options = badRequestOnError(request::options);
         try {
             var dir = roots.resolve(request.path());
             SourceScanner scanner = new SourceScanner(file -> roots.requireInside(file, file.toString()));
-            return accepted(ingester.start(name, dir, dir.toString(), options, scanner, () -> { }));
+            return accepted(ingester.start(name, dir, dir.toString(), options, scanner, () -> { }), http);
         } catch (ImportRoots.ForbiddenPathException e) {
             throw new ApiException(HttpStatus.FORBIDDEN, e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -86,8 +87,11 @@ public class DatasetController {
                         + "', found none")));
     }
 
-    private static HttpResponse<IngestAccepted> accepted(IngestJob job) {
-        String url = "/datasets/" + job.name() + "/" + job.version();
+    /** 202 with the status URL; behind a proxy that sets {@code X-Forwarded-Prefix} (the gateway), under it. */
+    private static HttpResponse<IngestAccepted> accepted(IngestJob job, HttpRequest<?> request) {
+        String prefix = request.getHeaders().get("X-Forwarded-Prefix");
+        String url = (prefix == null || !prefix.matches("(/[A-Za-z0-9._-]+)+") ? "" : prefix) + "/datasets/"
+                + job.name() + "/" + job.version();
         return HttpResponse.<IngestAccepted>status(HttpStatus.ACCEPTED)
                 .body(new IngestAccepted(job.name(), job.version(), job.state(), url, job.files()))
                 .headers(h -> h.location(URI.create(url)));

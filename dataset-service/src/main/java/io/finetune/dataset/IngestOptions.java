@@ -36,11 +36,9 @@ public record IngestOptions(double trainRatio, double validationRatio, double te
         double tr = train != null ? train : anyRatio ? 0 : d.trainRatio;
         double va = validation != null ? validation : anyRatio ? 0 : d.validationRatio;
         double te = test != null ? test : anyRatio ? 0 : d.testRatio;
-        for (var r : List.of(new double[]{tr}, new double[]{va}, new double[]{te})) {
-            if (r[0] < 0 || r[0] > 1 || Double.isNaN(r[0])) {
-                errors.add("expected split ratios between 0 and 1, found " + r[0]);
-            }
-        }
+        ratio("train", tr, errors);
+        ratio("validation", va, errors);
+        ratio("test", te, errors);
         if (Math.abs(tr + va + te - 1.0) > 1e-6) {
             errors.add("expected train + validation + test ratios to sum to 1, found " + tr + " + " + va + " + "
                     + te + " = " + (tr + va + te));
@@ -87,5 +85,11 @@ public record IngestOptions(double trainRatio, double validationRatio, double te
             throw new IllegalArgumentException(String.join("; ", errors));
         }
         return new IngestOptions(tr, va, te, mode, tf, seed != null ? seed : d.seed, policy, side, copies, min);
+    }
+
+    private static void ratio(String field, double value, List<String> errors) {
+        if (Double.isNaN(value) || value < 0 || value > 1) {
+            errors.add("expected " + field + " ratio between 0 and 1, found " + value);
+        }
     }
 }
