@@ -1,0 +1,129 @@
+package io.finetune.trainer;
+
+import io.finetune.contracts.EpochMetrics;
+import io.finetune.contracts.JobKind;
+import io.finetune.contracts.JobStatus;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import jakarta.inject.Singleton;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The trainer's meters, named as the dashboards expect: {@code finetune_trainer_jobs_total{kind,state}},
+ * {@code finetune_trainer_jobs_running}, {@code finetune_trainer_epoch_seconds{kind}}, per-job gauges
+ * {@code finetune_trainer_{validation_accuracy,train_accuracy,epoch,images_per_second}{job,model,kind}} and
+ * {@code finetune_trainer_checkpoint_{save,restore}_seconds}. Per-job gauges of the last {@link #JOBS_KEPT} jobs are
+ * kept so a scrape after a short job still sees its last values; older ones are removed to bound the series.
+ */
+@Singleton
+public class TrainerMetrics {
+    static final int JOBS_KEPT = 20;
+
+    private final MeterRegistry registry;
+    private final AtomicInteger running = new AtomicInteger();
+    private final Timer checkpointSave;
+    private final Timer checkpointRestore;
+    private final Map<String, JobGauges> jobs = new LinkedHashMap<>();
+
+    private static final class JobGauges {
+        volatile double validationAccuracy = Double.NaN;
+        volatile double trainAccuracy = Double.NaN;
+        volatile double epoch;
+        volatile double imagesPerSecond;
+        final List<Meter> meters = new ArrayList<>();
+    }
+
+    public TrainerMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        Gauge.builder("finetune.trainer.jobs.running", running, AtomicInteger::get)
+                .description("training jobs running on this instance").register(registry);
+        checkpointSave = Timer.builder("finetune.trainer.checkpoint.save.seconds")
+                .description("writing one epoch's checkpoint to object storage").publishPercentileHistogram()
+                .register(registry);
+        checkpointRestore = Timer.builder("finetune.trainer.checkpoint.restore.seconds")
+                .description("restoring a job's newest checkpoint from object storage").publishPercentileHistogram()
+                .register(registry);
+        for (JobKind kind : List.of(JobKind.BASE, JobKind.FINETUNE, JobKind.SCRATCH)) {
+            for (JobStatus state : List.of(JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)) {
+                jobsCounter(kind, state);
+            }
+            epochTimer(kind);
+        }
+    }
+
+    public void jobStarted() {
+        running.incrementAndGet();
+    }
+
+    public void jobStopped() {
+        running.decrementAndGet();
+    }
+
+    public void jobFinished(JobKind kind, JobStatus state) {
+        jobsCounter(kind, state).increment();
+    }
+
+    public void epoch(String jobId, String model, JobKind kind, EpochMetrics m) {
+        epochTimer(kind).record(Duration.ofNanos((long) (m.seconds() * 1e9)));
+        JobGauges g = gauges(jobId, model, kind);
+        g.validationAccuracy = m.validationAccuracy();
+        g.trainAccuracy = m.trainAccuracy();
+        g.epoch = m.epoch();
+        g.imagesPerSecond = m.imagesPerSecond();
+    }
+
+    public Timer checkpointSave() {
+        return checkpointSave;
+    }
+
+    public Timer checkpointRestore() {
+        return checkpointRestore;
+    }
+
+    private io.micrometer.core.instrument.Counter jobsCounter(JobKind kind, JobStatus state) {
+        return io.micrometer.core.instrument.Counter.builder("finetune.trainer.jobs")
+                .description("training jobs that reached a final state")
+                .tags("kind", label(kind), "state", state.name().toLowerCase(Locale.ROOT)).register(registry);
+    }
+
+    private Timer epochTimer(JobKind kind) {
+        return Timer.builder("finetune.trainer.epoch.seconds").description("duration of one training epoch")
+                .tags("kind", label(kind)).publishPercentileHistogram().register(registry);
+    }
+
+    private synchronized JobGauges gauges(String jobId, String model, JobKind kind) {
+        JobGauges existing = jobs.get(jobId);
+        if (existing != null) {
+            return existing;
+        }
+        JobGauges g = new JobGauges();
+        Tags tags = Tags.of("job", jobId, "model", model, "kind", label(kind));
+        g.meters.add(Gauge.builder("finetune.trainer.validation.accuracy", g, x -> x.validationAccuracy)
+                .tags(tags).register(registry));
+        g.meters.add(Gauge.builder("finetune.trainer.train.accuracy", g, x -> x.trainAccuracy)
+                .tags(tags).register(registry));
+        g.meters.add(Gauge.builder("finetune.trainer.epoch", g, x -> x.epoch).tags(tags).register(registry));
+        g.meters.add(Gauge.builder("finetune.trainer.images.per.second", g, x -> x.imagesPerSecond)
+                .tags(tags).register(registry));
+        jobs.put(jobId, g);
+        while (jobs.size() > JOBS_KEPT) {
+            String oldest = jobs.keySet().iterator().next();
+            jobs.remove(oldest).meters.forEach(registry::remove);
+        }
+        return g;
+    }
+
+    static String label(JobKind kind) {
+        return kind == null ? "unknown" : kind.name().toLowerCase(Locale.ROOT);
+    }
+}
