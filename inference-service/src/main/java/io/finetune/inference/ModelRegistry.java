@@ -9,7 +9,6 @@ import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -41,7 +40,7 @@ class ModelRegistry {
         t.setDaemon(true);
         return t;
     });
-    private volatile Instant startedAt;
+    private volatile StartupGate gate;
 
     ModelRegistry(InferenceConfiguration config, ModelStore store, ModelLoader loader, InferenceMetrics metrics) {
         this.config = config;
@@ -52,7 +51,7 @@ class ModelRegistry {
 
     @EventListener
     void onStartup(StartupEvent event) {
-        startedAt = Instant.now();
+        gate = new StartupGate(Instant.now(), config.startupWait());
         for (ModelSelection selection : config.selections()) {
             ServedModel served = new ServedModel(selection, true);
             models.put(selection.name(), served);
@@ -75,14 +74,13 @@ class ModelRegistry {
      * still without a version are reported (and answer 503) but no longer hold the whole service back.
      */
     boolean ready() {
-        boolean allActive = models.values().stream().filter(ServedModel::configured)
-                .allMatch(m -> m.state() == ServedModel.State.ACTIVE);
-        return allActive || startupWaitOver();
+        StartupGate g = gate;
+        return g != null && g.ready(models.values(), Instant.now());
     }
 
     boolean startupWaitOver() {
-        Instant started = startedAt;
-        return started != null && Duration.between(started, Instant.now()).compareTo(config.startupWait()) >= 0;
+        StartupGate g = gate;
+        return g != null && g.waitOver(Instant.now());
     }
 
     /** A publish event: load the announced version in the background if it is newer than the active one. */

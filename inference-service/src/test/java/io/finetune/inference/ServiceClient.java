@@ -16,17 +16,17 @@ import java.util.Map;
 import java.util.UUID;
 
 /** A plain HTTP client for the inference service (loopback only). */
-final class ServiceClient {
+public final class ServiceClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final String base;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
-    ServiceClient(int port) {
+    public ServiceClient(int port) {
         this.base = "http://127.0.0.1:" + port;
     }
 
-    record Response(int status, String body) {
+    public record Response(int status, String body) {
         JsonNode json() {
             try {
                 return JSON.readTree(body);
@@ -36,11 +36,11 @@ final class ServiceClient {
         }
     }
 
-    Response get(String path) throws IOException, InterruptedException {
+    public Response get(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET().build());
     }
 
-    Response postRaw(String path, String contentType, byte[] body) throws IOException, InterruptedException {
+    public Response postRaw(String path, String contentType, byte[] body) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
                 .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
     }

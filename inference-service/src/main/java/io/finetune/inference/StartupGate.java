@@ -1,0 +1,20 @@
+package io.finetune.inference;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+
+/**
+ * When the service is ready: once every configured model has an active version, or once {@code startupWait} has passed
+ * since start, whichever comes first (so a model that is not published yet never blocks a replica forever).
+ */
+record StartupGate(Instant startedAt, Duration startupWait) {
+    boolean waitOver(Instant now) {
+        return Duration.between(startedAt, now).compareTo(startupWait) >= 0;
+    }
+
+    boolean ready(Collection<ServedModel> models, Instant now) {
+        return models.stream().filter(ServedModel::configured).allMatch(m -> m.state() == ServedModel.State.ACTIVE)
+                || waitOver(now);
+    }
+}
