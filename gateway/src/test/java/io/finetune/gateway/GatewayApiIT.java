@@ -25,7 +25,6 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -236,46 +235,40 @@ class GatewayApiIT {
         assertTrue(backends.datasetPaths.contains("GET /datasets?page=1"), backends.datasetPaths.toString());
 
         // The client holds back the second half of the archive until the backend has seen the first half:
-        // a gateway that buffered the body would never forward it, and the upload would fail.
+        // a gateway that buffered the body would never forward it, and the upload would fail. A raw socket, so
+        // that nothing on the client side buffers either.
         int half = 1 << 20;
         backends.uploadThreshold = half;
         backends.uploadStarted = new java.util.concurrent.CountDownLatch(1);
-        InputStream archive = new InputStream() {
-            long sent;
-
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (sent >= 2L * half) {
-                    return -1;
+        String response;
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.getPort())) {
+            socket.setSoTimeout(120_000);
+            var out = new java.io.BufferedOutputStream(socket.getOutputStream());
+            out.write(("POST /api/v1/datasets/flowers HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + KEY
+                    + "\r\nContent-Type: application/zip\r\nTransfer-Encoding: chunked\r\nConnection: close"
+                    + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[64 * 1024];
+            java.util.Arrays.fill(chunk, (byte) 'z');
+            for (int part = 0; part < 2; part++) {
+                for (int sent = 0; sent < half; sent += chunk.length) {
+                    out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(
+                            java.nio.charset.StandardCharsets.US_ASCII));
+                    out.write(chunk);
+                    out.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 }
-                if (sent == half) {
-                    try {
-                        if (!backends.uploadStarted.await(60, TimeUnit.SECONDS)) {
-                            throw new IOException("the dataset backend saw nothing of the first " + half
-                                    + " bytes: the gateway buffers uploads instead of streaming them");
-                        }
-                    } catch (InterruptedException e) {
-                        throw new IOException(e);
-                    }
+                out.flush();
+                if (part == 0) {
+                    assertTrue(backends.uploadStarted.await(60, TimeUnit.SECONDS), "the dataset backend saw "
+                            + "nothing of the first " + half + " bytes: the gateway buffers uploads instead of "
+                            + "streaming them");
                 }
-                int n = (int) Math.min(len, (sent < half ? half : 2L * half) - sent);
-                java.util.Arrays.fill(b, off, off + n, (byte) 'z');
-                sent += n;
-                return n;
             }
-        };
-        HttpResponse<String> upload = client.send(client.request("/api/v1/datasets/flowers")
-                .timeout(Duration.ofSeconds(120)).header("X-API-Key", KEY)
-                .header("Content-Type", "application/zip")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> archive)).build());
-        assertEquals(201, upload.statusCode(), upload.body());
-        assertEquals(2L * half, JSON.readTree(upload.body()).get("received").asLong());
+            out.write("0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+            response = readUntilJsonEnds(socket.getInputStream());
+        }
+        assertTrue(response.startsWith("HTTP/1.1 201"), response);
+        assertTrue(response.contains("\"received\":" + (2L * half)), response);
         assertFalse(backends.lastHeaders.containsKey("dataset-x-api-key"), "the API key must not reach the backend");
 
         assertEquals(400, client.get("/api/v1/datasets/Bad%20Name").statusCode());
@@ -369,6 +362,19 @@ class GatewayApiIT {
         assertEquals(200, doc.statusCode());
         assertTrue(doc.body().contains("/api/v1/jobs"), doc.body());
         assertEquals(404, client.get("/api/v1/nothing-here").statusCode());
+    }
+
+    /** Reads a response whose JSON body is one flat object, up to its closing brace (keep-alive: no EOF). */
+    private static String readUntilJsonEnds(java.io.InputStream in) throws IOException {
+        StringBuilder text = new StringBuilder();
+        for (int b; (b = in.read()) >= 0; ) {
+            text.append((char) b);
+            int head = text.indexOf("\r\n\r\n");
+            if (b == '}' && head >= 0) {
+                return text.toString();
+            }
+        }
+        return text.toString();
     }
 
     static byte[] png(Color color) throws IOException {

@@ -24,7 +24,7 @@ final class TrainingFixtures {
 
     static TrainingEvent event(String jobId, TrainingEventType type, JobKind kind, int epoch, double valAcc) {
         EpochMetrics metrics = type == TrainingEventType.EPOCH_COMPLETED
-                ? new EpochMetrics(epoch, 3, "head", 1.0 / epoch, valAcc - 0.05, 1.1 / epoch, valAcc, 2.5, 40)
+                ? new EpochMetrics(epoch, Math.max(3, epoch), "head", 1.0 / epoch, valAcc - 0.05, 1.1 / epoch, valAcc, 2.5, 40)
                 : null;
         ModelRef model = type == TrainingEventType.COMPLETED ? new ModelRef("flowers-ft", "1") : null;
         EvaluationSummary test = type == TrainingEventType.COMPLETED
