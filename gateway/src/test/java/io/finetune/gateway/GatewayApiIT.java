@@ -195,6 +195,18 @@ class GatewayApiIT {
         assertEquals("image/png", backends.lastHeaders.get("content-type"));
         assertFalse(backends.lastHeaders.containsKey("x-api-key"), "the API key must not reach the backend");
 
+        String boundary = "----finetune" + System.nanoTime();
+        ByteArrayOutputStream multipart = new ByteArrayOutputStream();
+        multipart.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.png\""
+                + "\r\nContent-Type: image/png\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        multipart.write(png(Color.GREEN));
+        multipart.write(("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        HttpResponse<String> upload = client.send(client.request("/api/v1/predict/flowers")
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(multipart.toByteArray())).build());
+        assertEquals(200, upload.statusCode(), upload.body());
+        assertEquals("fern", JSON.readTree(upload.body()).get("top").get(0).get("className").asText(), upload.body());
+
         HttpResponse<String> notImage = client.send(client.request("/api/v1/predict/flowers")
                 .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofString("hello")).build());
         assertEquals(400, notImage.statusCode(), "the backend's 400 passes through (public predictions)");

@@ -18,6 +18,7 @@ import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import io.micronaut.http.multipart.CompletedFileUpload;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
@@ -31,6 +32,7 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
+import java.io.IOException;
 import java.util.function.Supplier;
 
 /** Models and predictions, forwarded to the inference service; its answers (and its errors) pass through. */
@@ -88,6 +90,17 @@ public class InferenceController {
         }
         int k = topK == null ? DEFAULT_TOP_K : topK;
         return forward(() -> client.predict(checked, k, contentType, image));
+    }
+
+    @Post("/predict/{model}")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Secured(SecurityRule.IS_AUTHENTICATED) // opened to anonymous callers by PredictionAccessRule when configured
+    @Operation(summary = "Top-k classes of one image sent as the multipart part 'file'",
+            security = @SecurityRequirement(name = "apiKey"))
+    public MutableHttpResponse<byte[]> predictUpload(@PathVariable String model, @Nullable @QueryValue Integer topK,
+                                                     CompletedFileUpload file) throws IOException {
+        String type = file.getContentType().map(MediaType::toString).orElse(MediaType.APPLICATION_OCTET_STREAM);
+        return predict(model, topK, type, file.getBytes());
     }
 
     private MutableHttpResponse<byte[]> forward(Supplier<HttpResponse<byte[]>> call) {
