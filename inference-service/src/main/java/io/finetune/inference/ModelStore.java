@@ -54,7 +54,8 @@ class ModelStore {
         }
         Files.createDirectories(dir);
         for (String key : keys) {
-            if (!key.equals(manifestKey)) {
+            // The trainer's version claim is bookkeeping, not part of the package.
+            if (!key.equals(manifestKey) && !key.endsWith("/" + ObjectLayout.MODEL_VERSION_CLAIM)) {
                 store.download(key, local(dir, prefix, key));
             }
         }
