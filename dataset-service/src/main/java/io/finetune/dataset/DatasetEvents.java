@@ -22,9 +22,10 @@ public class DatasetEvents {
         this.client = client;
     }
 
-    public void ready(DatasetSummary s) {
+    /** Publishes READY; false when Kafka did not acknowledge (the caller keeps what it needs to retry). */
+    public boolean ready(DatasetSummary s) {
         int rejected = (int) s.rejected().stream().filter(r -> r.reason() != RejectReason.DUPLICATE).count();
-        send(new DatasetEvent(DatasetEvent.SCHEMA_VERSION, s.name(), s.version(), DatasetEventType.READY,
+        return send(new DatasetEvent(DatasetEvent.SCHEMA_VERSION, s.name(), s.version(), DatasetEventType.READY,
                 Instant.now(), s.fingerprint(), s.counts(), s.images(), rejected, null));
     }
 
@@ -33,13 +34,14 @@ public class DatasetEvents {
                 null, Map.of(), 0, 0, reason));
     }
 
-    private void send(DatasetEvent event) {
+    private boolean send(DatasetEvent event) {
         try {
             client.send(event.datasetName(), ContractCodec.encode(event));
+            return true;
         } catch (RuntimeException e) {
-            // The version's state is in object storage either way; the event is the announcement only.
             LOG.error("could not publish {} event for dataset {} version {}: {}", event.type(), event.datasetName(),
                     event.version(), e.getMessage(), e);
+            return false;
         }
     }
 }

@@ -56,6 +56,8 @@ final class IngestRun {
     private final Map<String, String> shaOf = new HashMap<>();
     private final List<Future<?>> work = new ArrayList<>();
     private volatile boolean aborted;
+    /** Set once the manifest is written: from then on the version exists and must never be discarded. */
+    private volatile boolean visible;
 
     /** A source file's content hash, or why it was refused before decoding. */
     private record Hashed(SourceFile file, String sha256, RejectedFile rejected) {
@@ -92,6 +94,12 @@ final class IngestRun {
             List<DatasetImage> images = accept(outcomes);
             publish(images);
         } catch (Exception e) {
+            if (visible) {
+                LOG.error("dataset {} version {} is visible but its completion failed; the sweep finishes it", name,
+                        version, e);
+                reservations.announceLater(name, version);
+                return;
+            }
             String reason = e instanceof IngestFailedException || e instanceof IllegalArgumentException
                     ? e.getMessage() : "ingest failed: " + e;
             LOG.warn("ingest of dataset {} version {} failed: {}", name, version, reason, e);
@@ -341,12 +349,16 @@ final class IngestRun {
                 job.source(), job.options().seed());
         store.putJson(ObjectLayout.datasetSummary(name, version), summary);
         store.put(ObjectLayout.datasetManifest(name, version), manifest(images), "application/x-ndjson");
-        reservations.complete(name, version);
+        visible = true;
         job.ready(summary, null);
         metrics.ingested(name, (int) images.stream().filter(i -> i.augmentedFrom() == null).count());
         LOG.info("dataset {} version {} ready: {} images, {} rejected, {} duplicates, fingerprint {}", name, version,
                 images.size(), rejected.size() - duplicates, duplicates, fingerprint);
-        events.ready(summary);
+        if (events.ready(summary)) {
+            reservations.complete(name, version);
+        } else {
+            reservations.announceLater(name, version);
+        }
     }
 
     private Optional<DatasetSummary> identicalVersion(String fingerprint) {

@@ -1,6 +1,7 @@
 package io.finetune.dataset;
 
 import io.finetune.contracts.ContractCodec;
+import io.finetune.contracts.DatasetSummary;
 import io.finetune.contracts.ObjectLayout;
 import io.finetune.service.ObjectStore;
 import io.micronaut.context.event.StartupEvent;
@@ -27,7 +28,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code _INGESTING} marker (naming this process) before any image; it becomes visible when its manifest is
  * written, after which the marker is removed. A version with objects but no manifest whose marker is gone, or
  * whose owner is dead (same host, pid no longer running) or silent for {@code staleIngestAfter}, is deleted, at
- * start-up, before every reservation, and periodically.
+ * start-up, before every reservation, and periodically. The marker of a visible version is removed only after its
+ * READY event is acknowledged; a visible version whose marker outlived its owner gets its READY event again
+ * (at-least-once; consumers are idempotent per dataset version).
  */
 @Singleton
 public class VersionReservations {
@@ -41,8 +44,11 @@ public class VersionReservations {
     private final Set<String> active = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
 
-    public VersionReservations(ObjectStore store, DatasetConfiguration configuration) {
+    private final DatasetEvents events;
+
+    public VersionReservations(ObjectStore store, DatasetConfiguration configuration, DatasetEvents events) {
         this.store = store;
+        this.events = events;
         this.staleAfter = configuration.staleIngestAfter();
     }
 
@@ -80,9 +86,14 @@ public class VersionReservations {
                 pid, processStart, startedAt, Instant.now(), source, processed, total)), "application/json");
     }
 
-    /** The version is visible (its manifest is written): the marker goes. */
+    /** The version is visible and announced: the marker goes. */
     public void complete(String name, String version) {
         store.delete(ObjectLayout.datasetIngestMarker(name, version));
+        active.remove(key(name, version));
+    }
+
+    /** The version is visible but its READY event was not acknowledged: the next sweep announces it again. */
+    public void announceLater(String name, String version) {
         active.remove(key(name, version));
     }
 
@@ -136,15 +147,28 @@ public class VersionReservations {
 
     private void cleanUp(String name) {
         for (String version : versions(name)) {
+            Optional<IngestMarker> marker = marker(name, version);
             if (visible(name, version)) {
+                if (marker.isPresent() && interrupted(name, version, marker)) {
+                    announceAgain(name, version);
+                }
                 continue;
             }
-            Optional<IngestMarker> marker = marker(name, version);
             if (interrupted(name, version, marker)) {
                 LOG.warn("removing interrupted ingest of dataset {} version {} (owner {})", name, version,
                         marker.map(IngestMarker::owner).orElse("unknown: no marker"));
                 discard(name, version);
             }
+        }
+    }
+
+    private void announceAgain(String name, String version) {
+        Optional<DatasetSummary> summary = store.getJson(ObjectLayout.datasetSummary(name, version),
+                DatasetSummary.class);
+        if (summary.isPresent() && events.ready(summary.get())) {
+            LOG.info("announced dataset {} version {} again: its READY event was not confirmed before", name,
+                    version);
+            store.delete(ObjectLayout.datasetIngestMarker(name, version));
         }
     }
 

@@ -50,4 +50,11 @@ final class DatasetEventsProbe implements AutoCloseable {
     public void close() {
         consumer.close();
     }
+
+    /** Events of a type seen so far for a dataset (after the last {@link #await}). */
+    int count(String dataset, io.finetune.contracts.DatasetEventType type) {
+        consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+        return (int) seen.stream().filter(r -> dataset.equals(r.key()))
+                .map(r -> ContractCodec.decode(r.value(), DatasetEvent.class)).filter(e -> e.type() == type).count();
+    }
 }

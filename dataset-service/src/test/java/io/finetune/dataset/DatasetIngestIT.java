@@ -309,4 +309,32 @@ class DatasetIngestIT {
         }
         return sum;
     }
+
+    @Test
+    void aVisibleVersionWhoseReadyEventWasNotConfirmedIsAnnouncedAgainBySweep(Infra infra) throws Exception {
+        Path dir = importRoot.resolve("announce");
+        for (int i = 0; i < 2; i++) {
+            TestImages.write(dir.resolve("a/" + i + ".jpg"), TestImages.jpeg(20, 20, 700 + i));
+            TestImages.write(dir.resolve("b/" + i + ".jpg"), TestImages.jpeg(20, 20, 800 + i));
+        }
+        String name = uniqueName("announce");
+        JsonNode view = api.awaitFinished(api.importDir(name, "{\"path\":\"announce\"}"), Duration.ofMinutes(1));
+        assertEquals("READY", view.get("state").asText(), view.toString());
+        events.await(name, e -> e.type() == DatasetEventType.READY, Duration.ofSeconds(30));
+        // As if the process had died after writing the manifest but before Kafka acknowledged the event.
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        String marker = ObjectLayout.datasetIngestMarker(name, "1");
+        byte[] json = io.finetune.contracts.ContractCodec.encode(new IngestMarker("dead-owner",
+                java.net.InetAddress.getLocalHost().getHostName(), gone.pid(), java.time.Instant.EPOCH,
+                java.time.Instant.now(), java.time.Instant.now(), "test", 4, 4));
+        infra.minioClient().putObject(io.minio.PutObjectArgs.builder().bucket(ObjectLayout.DEFAULT_BUCKET)
+                .object(marker).stream(new java.io.ByteArrayInputStream(json), json.length, -1).build());
+
+        server.getApplicationContext().getBean(VersionReservations.class).sweep();
+
+        assertTrue(stored.keys(marker).isEmpty(), "the marker goes once the event is confirmed");
+        await().atMost(Duration.ofSeconds(30)).until(() -> events.count(name, DatasetEventType.READY) >= 2);
+        assertEquals(4, stored.manifest(name, "1").size(), "the version itself is untouched");
+    }
 }
