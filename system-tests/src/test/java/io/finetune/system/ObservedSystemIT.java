@@ -1,0 +1,306 @@
+package io.finetune.system;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.finetune.contracts.Augmentation;
+import io.finetune.contracts.ContractCodec;
+import io.finetune.contracts.DatasetRef;
+import io.finetune.contracts.HyperParameters;
+import io.finetune.contracts.JobKind;
+import io.finetune.contracts.Topics;
+import io.finetune.contracts.TrainingCommand;
+import io.finetune.contracts.TrainingEvent;
+import io.finetune.contracts.TrainingEventType;
+import io.finetune.system.LocalSystem.Service;
+import io.finetune.testkit.Infra;
+import io.finetune.testkit.InfraExtension;
+import io.finetune.testkit.RepositoryLayout;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The whole system observed by the real Prometheus: Kafka and MinIO, the four services as processes, Prometheus
+ * scraping them with the project's configuration and alert rules. A small workload (an ingest with one bad file, a
+ * short BASE training job sent as a Kafka command, predictions through the gateway, good and bad), then every
+ * dashboard panel query and every alert expression is evaluated through Prometheus' HTTP API.
+ */
+@ExtendWith(InfraExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ObservedSystemIT {
+    private static final String API_KEY = "system-test-key-" + UUID.randomUUID();
+    private static final String DATASET = "e2e-colours";
+    private static final String MODEL = "e2e-colours-base";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WORKLOAD_TIMEOUT = Duration.ofMinutes(8);
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private LocalSystem system;
+    private PrometheusServer prometheus;
+    private Instant prometheusStarted;
+
+    @BeforeAll
+    void startSystem(Infra infra) {
+        Path logs = RepositoryLayout.scratch("system");
+        system = LocalSystem.start(infra, API_KEY, logs);
+        Map<String, String> targets = new LinkedHashMap<>();
+        for (Service s : Service.values()) {
+            targets.put(s.module, "127.0.0.1:" + system.port(s));
+        }
+        prometheus = PrometheusServer.start(targets, logs.resolve("prometheus"));
+        prometheusStarted = Instant.now();
+    }
+
+    @AfterAll
+    void stopSystem() {
+        if (prometheus != null) {
+            prometheus.close();
+        }
+        if (system != null) {
+            system.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void prometheusScrapesEveryServiceAndLoadsEveryAlertRule() {
+        await("every scrape target up").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    JsonNode active = prometheus.api("targets", Map.of()).path("data").path("activeTargets");
+                    Map<String, String> health = new LinkedHashMap<>();
+                    active.forEach(t -> health.put(t.path("labels").path("job").asText(), t.path("health").asText()
+                            + " " + t.path("lastError").asText()));
+                    for (Service s : Service.values()) {
+                        assertTrue(health.getOrDefault(s.module, "").startsWith("up"), "expected job " + s.module
+                                + " up, found " + health);
+                    }
+                });
+        JsonNode groups = prometheus.api("rules", Map.of()).path("data").path("groups");
+        List<String> rules = new ArrayList<>();
+        groups.forEach(g -> g.path("rules").forEach(r -> rules.add(r.path("name").asText())));
+        assertEquals(ObservabilityQueries.alertQueries().size(), rules.size(), "alert rules loaded: " + rules);
+    }
+
+    /** The paths k8s/ probes and docker-compose.yml's health checks use answer 200 on each real service. */
+    @Test
+    @Order(2)
+    void healthEndpointsThatDeploymentsProbeAnswer() throws Exception {
+        for (Service s : Service.values()) {
+            for (String path : List.of("/health", "/health/liveness", "/health/readiness")) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(system.url(s) + path))
+                        .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode(), s.module + path + ": " + r.body());
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
+    void workloadThenEveryDashboardPanelReturnsDataAndEveryExpressionParses(Infra infra) throws Exception {
+        ingestDataset();
+        String jobId = "e2e-" + UUID.randomUUID();
+        trainAndAwaitModel(infra, jobId);
+        predictThroughGateway();
+
+        Map<String, List<ObservabilityQueries.Query>> panels = new LinkedHashMap<>();
+        ObservabilityQueries.dashboardQueries().forEach(q -> panels.computeIfAbsent(q.panel(), k -> new ArrayList<>())
+                .add(q));
+        AtomicReference<List<String>> missing = new AtomicReference<>(List.of());
+        try {
+            await("every dashboard panel returns data").atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofSeconds(2)).until(() -> {
+                        missing.set(panelProblems(panels, windowSinceStart()));
+                        return missing.get().isEmpty();
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            fail(missing.get().size() + " problems in " + panels.size() + " dashboard panels:\n"
+                    + String.join("\n", missing.get()));
+        }
+        List<String> alertProblems = new ArrayList<>();
+        for (ObservabilityQueries.Query q : ObservabilityQueries.alertQueries()) {
+            String problem = evaluate(q.expr(), false);
+            if (problem != null) {
+                alertProblems.add(q.where() + ": " + problem);
+            }
+        }
+        assertTrue(alertProblems.isEmpty(), String.join("\n", alertProblems));
+        JsonNode groups = prometheus.api("rules", Map.of()).path("data").path("groups");
+        groups.forEach(g -> g.path("rules").forEach(r -> assertEquals("ok", r.path("health").asText(),
+                "alert " + r.path("name").asText() + " evaluates with an error: " + r.path("lastError").asText())));
+    }
+
+    /**
+     * Every query must parse; every panel must show data: at least one of its queries returns a non-NaN sample (a
+     * panel may pair a series that always exists with a failure counter that appears on the first failure).
+     */
+    private List<String> panelProblems(Map<String, List<ObservabilityQueries.Query>> panels, String window) {
+        List<String> problems = new ArrayList<>();
+        panels.forEach((panel, queries) -> {
+            List<String> empty = new ArrayList<>();
+            boolean anyData = false;
+            for (ObservabilityQueries.Query q : queries) {
+                String promql = q.resolved(window);
+                String parse = evaluate(promql, false);
+                if (parse != null) {
+                    problems.add(q.where() + ": " + parse + "\n    " + promql);
+                    continue;
+                }
+                String data = evaluate(promql, true);
+                if (data == null) {
+                    anyData = true;
+                } else {
+                    empty.add(q.where() + ": " + data + "\n    " + promql);
+                }
+            }
+            if (!anyData) {
+                problems.addAll(empty);
+            }
+        });
+        return problems;
+    }
+
+    /** null when fine; else what is wrong (a parse error, or no non-NaN sample when data is required). */
+    private String evaluate(String promql, boolean requireData) {
+        JsonNode answer = prometheus.query(promql);
+        if (!"success".equals(answer.path("status").asText())) {
+            return answer.path("errorType").asText() + ": " + answer.path("error").asText();
+        }
+        if (!requireData) {
+            return null;
+        }
+        JsonNode result = answer.path("data").path("result");
+        for (JsonNode series : result) {
+            String value = series.path("value").path(1).asText("NaN");
+            if (!value.equals("NaN")) {
+                return null;
+            }
+        }
+        return result.isEmpty() ? "no series" : "only NaN values (" + result.size() + " series)";
+    }
+
+    /** A rate window that covers the whole workload, as $__rate_interval would on a dashboard zoomed to it. */
+    private String windowSinceStart() {
+        return (Duration.between(prometheusStarted, Instant.now()).toSeconds() + 30) + "s";
+    }
+
+    private void ingestDataset() throws Exception {
+        byte[] zip = Workload.datasetZip(12, 24, 7);
+        HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(system.url(Service.DATASET)
+                        + "/datasets/" + DATASET)).header("Content-Type", "application/zip")
+                .timeout(Duration.ofMinutes(3)).POST(HttpRequest.BodyPublishers.ofByteArray(zip)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, accepted.statusCode(), "dataset upload: " + accepted.body());
+        String status = system.url(Service.DATASET) + JSON.readTree(accepted.body()).path("statusUrl").asText();
+        await("dataset " + DATASET + " ready").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptionsInstanceOf(IOException.class)
+                .until(() -> {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(status)).timeout(Duration.ofSeconds(30)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    String state = r.statusCode() == 200 ? JSON.readTree(r.body()).path("state").asText() : "";
+                    if (state.equals("FAILED") || state.equals("INTERRUPTED")) {
+                        fail("ingest of " + DATASET + " ended " + state + ": " + r.body() + system.tails());
+                    }
+                    return state.equals("READY");
+                });
+    }
+
+    private void trainAndAwaitModel(Infra infra, String jobId) {
+        TrainingCommand command = new TrainingCommand(TrainingCommand.SCHEMA_VERSION, jobId, JobKind.BASE, MODEL,
+                new DatasetRef(DATASET, "latest"), null, "res-cnn",
+                new HyperParameters(2, 8, 0.01, 16, Augmentation.NONE, null, null, null, null), 42L);
+        Properties p = new Properties();
+        p.put("bootstrap.servers", infra.kafkaBootstrap());
+        p.put("acks", "all");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.TRAINING_COMMANDS, jobId, ContractCodec.encode(command))).get();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot send the training command to " + infra.kafkaBootstrap(), e);
+        }
+        Properties c = new Properties();
+        c.put("bootstrap.servers", infra.kafkaBootstrap());
+        c.put("group.id", "system-test-" + UUID.randomUUID());
+        c.put("auto.offset.reset", "earliest");
+        try (KafkaConsumer<String, byte[]> events = new KafkaConsumer<>(c, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            events.subscribe(List.of(Topics.TRAINING_EVENTS));
+            await("job " + jobId + " completed").atMost(WORKLOAD_TIMEOUT).pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        for (ConsumerRecord<String, byte[]> r : events.poll(Duration.ofMillis(500))) {
+                            if (!jobId.equals(r.key())) {
+                                continue;
+                            }
+                            TrainingEvent e = ContractCodec.decode(r.value(), TrainingEvent.class);
+                            if (e.type() == TrainingEventType.FAILED || e.type() == TrainingEventType.CANCELLED) {
+                                fail("training job " + jobId + " ended " + e.type() + ": " + e.reason()
+                                        + system.tails());
+                            }
+                            if (e.type() == TrainingEventType.COMPLETED) {
+                                return true;
+                            }
+                        }
+                        return false;
+                    });
+        }
+    }
+
+    private void predictThroughGateway() throws Exception {
+        byte[] image = Workload.png(0, 24, new Random(99));
+        String predict = system.url(Service.GATEWAY) + "/api/v1/predict/" + MODEL + "?topK=2";
+        await("model " + MODEL + " served through the gateway").atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofMillis(500)).ignoreExceptionsInstanceOf(IOException.class).until(() -> post(predict, image, "image/png").statusCode() == 200);
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> r = post(predict, Workload.png(i % 2, 24, new Random(i)), "image/png");
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.body().contains("reds") || r.body().contains("blues"), r.body());
+        }
+        HttpResponse<String> bad = post(predict, "not an image".getBytes(), "application/octet-stream");
+        assertTrue(bad.statusCode() >= 400 && bad.statusCode() < 500, "garbage: " + bad.statusCode() + " " + bad.body());
+        HttpResponse<String> unknown = post(system.url(Service.GATEWAY) + "/api/v1/predict/no-such-model", image,
+                "image/png");
+        assertEquals(404, unknown.statusCode(), "unknown model: " + unknown.body());
+    }
+
+    private HttpResponse<String> post(String url, byte[] body, String contentType) throws IOException,
+            InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", contentType)
+                .header("X-API-Key", API_KEY).timeout(Duration.ofSeconds(90))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
