@@ -115,10 +115,12 @@ public final class IngestBenchmark {
                     files = walk.filter(f -> f.toString().endsWith(".jpg")).sorted().toList();
                 }
                 int threads = Runtime.getRuntime().availableProcessors();
+                decodeCeiling(files, threads, 128);
                 double decodeOnly = decodeCeiling(files, threads, 0);
                 double decodeResize = decodeCeiling(files, threads, 128);
                 System.out.printf(Locale.ROOT, "ceiling: decode only %.1f images/s, decode+resize128+encode %.1f "
-                        + "images/s (%d threads, no storage)%n", decodeOnly, decodeResize, threads);
+                        + "images/s (%d threads, no storage, after a warm-up pass)%n", decodeOnly, decodeResize,
+                        threads);
                 ObjectStore store = server.getApplicationContext().getBean(ObjectStore.class);
                 int uploadThreads = server.getApplicationContext().getBean(DatasetConfiguration.class)
                         .uploadThreads();
