@@ -92,6 +92,11 @@ public class DatasetIngester implements AutoCloseable {
                     job.timings()), decoders, uploaders, configuration.uploadThreads() * 4).run();
         } catch (Throwable e) {
             LOG.error("ingest of dataset {} version {} failed in an unexpected way", job.name(), job.version(), e);
+            if (job.state() == IngestState.INGESTING) {
+                // Its objects stay behind an unowned marker: the sweep removes them.
+                reservations.announceLater(job.name(), job.version());
+                job.failed("ingest failed: " + e);
+            }
         } finally {
             heartbeat.cancel(false);
             metrics.finished(java.time.Duration.ofNanos(System.nanoTime() - t0));
