@@ -57,7 +57,7 @@ final class IngestRun {
     private final List<Future<?>> work = new ArrayList<>();
     private volatile boolean aborted;
     /** Set once the manifest is written: from then on the version exists and must never be discarded. */
-    private volatile boolean visible;
+    private volatile DatasetSummary visible;
 
     /** A source file's content hash, or why it was refused before decoding. */
     private record Hashed(SourceFile file, String sha256, RejectedFile rejected) {
@@ -94,10 +94,11 @@ final class IngestRun {
             List<DatasetImage> images = accept(outcomes);
             publish(images);
         } catch (Exception e) {
-            if (visible) {
+            if (visible != null) {
                 LOG.error("dataset {} version {} is visible but its completion failed; the sweep finishes it", name,
                         version, e);
                 reservations.announceLater(name, version);
+                job.ready(visible, null);
                 return;
             }
             String reason = e instanceof IngestFailedException || e instanceof IllegalArgumentException
@@ -349,8 +350,7 @@ final class IngestRun {
                 job.source(), job.options().seed());
         store.putJson(ObjectLayout.datasetSummary(name, version), summary);
         store.put(ObjectLayout.datasetManifest(name, version), manifest(images), "application/x-ndjson");
-        visible = true;
-        job.ready(summary, null);
+        visible = summary;
         metrics.ingested(name, (int) images.stream().filter(i -> i.augmentedFrom() == null).count());
         LOG.info("dataset {} version {} ready: {} images, {} rejected, {} duplicates, fingerprint {}", name, version,
                 images.size(), rejected.size() - duplicates, duplicates, fingerprint);
@@ -359,6 +359,7 @@ final class IngestRun {
         } else {
             reservations.announceLater(name, version);
         }
+        job.ready(summary, null);
     }
 
     private Optional<DatasetSummary> identicalVersion(String fingerprint) {
