@@ -161,7 +161,7 @@ public final class DemoRun {
         while (true) {
             List<JobProgress> jobs = new ArrayList<>();
             for (String id : jobIds) {
-                JobProgress p = JobProgress.of(gateway.job(id));
+                JobProgress p = progress(id, deadline);
                 board.update(p, p.kind().equals("BASE") ? settings.baseEpochs() : settings.epochs());
                 jobs.add(p);
             }
@@ -177,6 +177,21 @@ public final class DemoRun {
                 throw new DemoException("jobs " + jobIds + " did not finish within " + timeout.toMinutes() + " min");
             }
             Thread.sleep(POLL.toMillis());
+        }
+    }
+
+    /**
+     * The job's view; the gateway builds it from the topics, so a job submitted a moment ago may not be in it yet
+     * (404): shown as SUBMITTED until it appears.
+     */
+    private JobProgress progress(String jobId, long deadline) {
+        try {
+            return JobProgress.of(gateway.job(jobId));
+        } catch (GatewayException e) {
+            if (e.status() == 404 && System.nanoTime() < deadline) {
+                return new JobProgress(jobId, "", jobId, "SUBMITTED", List.of(), null, null, null);
+            }
+            throw e;
         }
     }
 

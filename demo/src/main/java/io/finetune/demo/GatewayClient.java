@@ -101,7 +101,7 @@ public final class GatewayClient {
                     + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8), e);
         }
         if (response.statusCode() >= 400) {
-            throw new DemoException(what + " was refused: HTTP " + response.statusCode() + ": "
+            throw new GatewayException(response.statusCode(), what + " was refused: HTTP " + response.statusCode() + ": "
                     + (body.hasNonNull("message") ? body.get("message").asText() : body.toString()));
         }
         return body;
