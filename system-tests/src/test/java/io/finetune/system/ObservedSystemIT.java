@@ -65,8 +65,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ObservedSystemIT {
     private static final String API_KEY = "system-test-key-" + UUID.randomUUID();
-    private static final String DATASET = "e2e-colours";
-    private static final String MODEL = "e2e-colours-base";
+    /** Fresh names per run: with reused servers (FINETUNE_KAFKA_BOOTSTRAP) an identical earlier ingest would be
+     * recognised as a duplicate and ingest nothing, leaving the ingest panels empty. */
+    private static final String RUN = Long.toString(System.currentTimeMillis(), 36);
+    private static final String DATASET = "e2e-colours-" + RUN;
+    private static final String MODEL = "e2e-colours-base-" + RUN;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WORKLOAD_TIMEOUT = Duration.ofMinutes(8);
 
@@ -133,9 +136,20 @@ class ObservedSystemIT {
     @Test
     @Order(3)
     void workloadThenEveryDashboardPanelReturnsDataAndEveryExpressionParses(Infra infra) throws Exception {
-        ingestDataset();
+        ingestDataset(7);
+        // As for predictions below: a second ingest once Prometheus holds the ingest series, so its rates are real.
+        await("ingest series scraped").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> evaluate("finetune_dataset_ingest_seconds_count > 0", true) == null);
+        ingestDataset(8);
         String jobId = "e2e-" + UUID.randomUUID();
         trainAndAwaitModel(infra, jobId);
+        predictThroughGateway();
+        // Prometheus' rate() ignores what a counter held when first scraped, and the per-outcome timers appear with
+        // their first request: once Prometheus has the series, a second round makes the rates real.
+        await("prediction series scraped").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> prometheus.query("count(finetune_inference_request_seconds_count{outcome=\"ok\"}) "
+                        + "and count(finetune_inference_request_seconds_count{outcome!=\"ok\"})")
+                        .path("data").path("result").size() == 1);
         predictThroughGateway();
 
         Map<String, List<ObservabilityQueries.Query>> panels = new LinkedHashMap<>();
@@ -219,8 +233,8 @@ class ObservedSystemIT {
         return (Duration.between(prometheusStarted, Instant.now()).toSeconds() + 30) + "s";
     }
 
-    private void ingestDataset() throws Exception {
-        byte[] zip = Workload.datasetZip(12, 24, 7);
+    private void ingestDataset(long seed) throws Exception {
+        byte[] zip = Workload.datasetZip(12, 24, seed);
         HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(system.url(Service.DATASET)
                         + "/datasets/" + DATASET)).header("Content-Type", "application/zip")
                 .timeout(Duration.ofMinutes(3)).POST(HttpRequest.BodyPublishers.ofByteArray(zip)).build(),
