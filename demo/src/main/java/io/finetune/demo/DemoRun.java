@@ -62,23 +62,26 @@ public final class DemoRun {
         section("2/5 BASE on " + f5 + " v" + v5);
         String prefix = "demo-" + settings.name() + "-" + run;
         String baseModel = "flowers5-base-" + settings.name();
+        String baseBefore = activeVersion(baseModel);
         JobProgress base = follow(List.of(submit(prefix + "-base", "BASE", baseModel, f5, v5, null,
                 settings.baseEpochs()))).get(0);
         List<DemoResults.ModelSwitch> switches = new ArrayList<>();
-        switches.add(awaitServing(base));
+        switches.add(awaitServing(base, baseBefore));
 
         section("3/5 FINETUNE (frozen conv layers of " + baseModel + " v" + base.modelVersion() + ") and SCRATCH on "
                 + f102 + " v" + v102 + ", same budget");
         String ftModel = "flowers102-finetune-" + settings.name();
         String scModel = "flowers102-scratch-" + settings.name();
+        String ftBefore = activeVersion(ftModel);
+        String scBefore = activeVersion(scModel);
         String ftJob = submit(prefix + "-finetune", "FINETUNE", ftModel, f102, v102,
                 Map.of("name", baseModel, "version", base.modelVersion()), settings.epochs());
         String scJob = submit(prefix + "-scratch", "SCRATCH", scModel, f102, v102, null, settings.epochs());
         List<JobProgress> pair = follow(List.of(ftJob, scJob));
         JobProgress ft = pair.get(0);
         JobProgress sc = pair.get(1);
-        switches.add(awaitServing(ft));
-        switches.add(awaitServing(sc));
+        switches.add(awaitServing(ft, ftBefore));
+        switches.add(awaitServing(sc, scBefore));
 
         section("4/5 held-out images through the gateway (top-3)");
         List<HeldOutEvaluation> heldOut = List.of(
@@ -137,8 +140,11 @@ public final class DemoRun {
         hp.put("batchSize", settings.batchSize());
         hp.put("learningRate", settings.learningRate());
         hp.put("imageSize", settings.imageSize());
-        hp.put("augmentation", Map.of("flip", false, "maxRotationDegrees", 0, "minCropScale", 1, "brightness", 0,
-                "contrast", 0));
+        // The base learns its features with augmentation; fine-tune and scratch train without it, the same way,
+        // so that fine-tuning can train its head on cached features of the frozen layers.
+        hp.put("augmentation", kind.equals("BASE")
+                ? Map.of("flip", true, "maxRotationDegrees", 10, "minCropScale", 0.8, "brightness", 0.1, "contrast", 0.1)
+                : Map.of("flip", false, "maxRotationDegrees", 0, "minCropScale", 1, "brightness", 0, "contrast", 0));
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("jobId", jobId);
         request.put("kind", kind);
@@ -196,15 +202,12 @@ public final class DemoRun {
     }
 
     /** Waits until the inference service's active version of the model is the one the job published. */
-    private DemoResults.ModelSwitch awaitServing(JobProgress job) throws InterruptedException {
+    private DemoResults.ModelSwitch awaitServing(JobProgress job, String before) throws InterruptedException {
         long start = System.nanoTime();
         long deadline = start + Duration.ofMinutes(3).toNanos();
-        String first = null;
+        String first = before == null ? "none" : before;
         while (true) {
             String active = activeVersion(job.modelName());
-            if (first == null) {
-                first = active == null ? "none" : active;
-            }
             if (job.modelVersion().equals(active)) {
                 double s = (System.nanoTime() - start) / 1e9;
                 out.printf("  inference-service serves %s v%s (was %s)%n", job.modelName(), active, first);
