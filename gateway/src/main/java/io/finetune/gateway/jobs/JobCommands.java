@@ -11,7 +11,7 @@ import io.finetune.service.ApiException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.http.HttpStatus;
-import jakarta.inject.Singleton;
+import io.micronaut.context.annotation.Context;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +19,11 @@ import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
-/** Turns requests into {@link TrainingCommand}s and publishes them; a publish that fails is a 503, and counted. */
-@Singleton
+/**
+ * Turns requests into {@link TrainingCommand}s and publishes them; a publish that fails is a 503, and counted.
+ * Created at start-up ({@code @Context}) so that the failure counter exports 0 before the first failure.
+ */
+@Context
 public class JobCommands {
     private static final Logger LOG = LoggerFactory.getLogger(JobCommands.class);
     static final String PUBLISH_FAILURES = "finetune.gateway.kafka.publish.failures";
