@@ -104,7 +104,9 @@ class ReducedDemoIT {
         try (var in = Files.newInputStream(LOCAL.resolve("credentials.env"))) {
             credentials.load(in);
         }
-        int code = DemoCli.run("--quick", "--gateway", "http://127.0.0.1:" + ENV.get("FINETUNE_GATEWAY_PORT"),
+        Path datasets = RepositoryLayout.datasets().orElseThrow();
+        int code = DemoCli.run("--quick", "--flower5", datasets.resolve("flower5").toString(),
+                "--flower102", datasets.resolve("flower102").toString(), "--gateway", "http://127.0.0.1:" + ENV.get("FINETUNE_GATEWAY_PORT"),
                 "--prometheus", "http://127.0.0.1:" + ENV.get("FINETUNE_PROMETHEUS_PORT"),
                 "--api-key", credentials.getProperty("FINETUNE_GATEWAY_API_KEYS").split(",")[0],
                 "--cache", LOCAL.resolve("cache").toString(), "--report", dir.toString(), "--timeout-minutes", "15");
