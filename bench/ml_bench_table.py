@@ -21,15 +21,20 @@ def load(folder, name):
 def main():
     folder = pathlib.Path(sys.argv[1])
     dl4j = load(folder, "dl4j")
+    samediff = load(folder, "dl4j-samediff")
     peers = [(label, load(folder, name)) for name, label in PEERS]
     peers = [(label, r) for label, r in peers if r]
     print(f"seed-cnn, {dl4j['imageSize']} px, batch {dl4j['batch']}, float32, random input; run `{folder.name}`.\n")
-    print("Frameworks: " + "; ".join([dl4j["framework"]] + [r["framework"] for _, r in peers]) + ".\n")
-    header = ["figure", "DL4J"] + [label for label, _ in peers] + [f"DL4J / {label}" for label, _ in peers]
+    print("Frameworks: " + "; ".join([dl4j["framework"]] + ([samediff["framework"]] if samediff else [])
+                                     + [r["framework"] for _, r in peers]) + ".\n")
+    if samediff:
+        print("DL4J is the engine the ml module runs for seed-cnn (the direct executor); DL4J SameDiff is the same "
+              "network on SameDiff, measured in the same run for comparison. Ratios are DL4J (direct) / peer.\n")
+    header = ["figure", "DL4J"] + (["DL4J SameDiff"] if samediff else []) + [label for label, _ in peers] + [f"DL4J / {label}" for label, _ in peers]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for key, title in FIGURES:
-        row = [title, f"{dl4j[key]:.1f}"]
+        row = [title, f"{dl4j[key]:.1f}"] + ([f"{samediff[key]:.1f}"] if samediff else [])
         row += [f"{r[key]:.1f}" for _, r in peers]
         row += [f"{dl4j[key] / r[key]:.2f}" if r[key] else "" for _, r in peers]
         print("| " + " | ".join(row) + " |")

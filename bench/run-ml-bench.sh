@@ -27,6 +27,9 @@ java_opts=(-Dlogback.configurationFile=finetune-ml-cli-logback.xml)
 echo "DL4J ..." >&2
 java "${java_opts[@]}" -cp "$cp" io.finetune.ml.bench.ThroughputBenchmark "$size" "$batch" "$seconds" \
   2>"$out/dl4j.log" | grep '^{' > "$out/dl4j.json"
+echo "DL4J, SameDiff engine (the previous one, for comparison) ..." >&2
+java "${java_opts[@]}" -Dfinetune.ml.engine=samediff -cp "$cp" io.finetune.ml.bench.ThroughputBenchmark "$size" "$batch" \
+  "$seconds" 2>"$out/dl4j-samediff.log" | grep '^{' > "$out/dl4j-samediff.json"
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   for layout in nchw channels_last; do
     echo "PyTorch $layout ..." >&2
@@ -43,7 +46,7 @@ else
 fi
 echo "DL4J per-op profile ..." >&2
 java "${java_opts[@]}" -cp "$cp" io.finetune.ml.bench.ThroughputBenchmark "$size" "$batch" 0 --profile \
-  2>"$out/profile.log" | grep '^|' > "$out/profile.md"
+  2>"$out/profile.log" | sed -n 's/^md://p' > "$out/profile.md"
 
 python3 bench/ml_bench_table.py "$out" > "$out/table.md"
 python3 - "$out" <<'PY'
@@ -52,7 +55,7 @@ out = pathlib.Path(sys.argv[1])
 readme = pathlib.Path("bench/README.md")
 text = readme.read_text() if readme.exists() else "# Benchmarks\n"
 block = ("<!-- ml-bench:begin -->\n" + (out / "table.md").read_text()
-         + "\nPer-op time of one DL4J training step (forward + backward), oneDNN helpers on and off:\n\n"
+         + "\nPer-op time of one DL4J training step (forward + backward):\n\n"
          + (out / "profile.md").read_text() + "<!-- ml-bench:end -->")
 if "<!-- ml-bench:begin -->" in text:
     head, rest = text.split("<!-- ml-bench:begin -->", 1)

@@ -1,18 +1,13 @@
 package io.finetune.ml.net;
 
-import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.Map;
-
-/** A forward-only graph; one caller at a time (callers synchronize). */
-public final class InferenceGraph {
-    private final SameDiff sd;
+/** A forward-only graph over part of a network; one caller at a time (callers synchronize). */
+public abstract class InferenceGraph {
     private final Shape input;
     private final Shape output;
 
-    InferenceGraph(SameDiff sd, Shape input, Shape output) {
-        this.sd = sd;
+    InferenceGraph(Shape input, Shape output) {
         this.input = input;
         this.output = output;
     }
@@ -25,12 +20,9 @@ public final class InferenceGraph {
         return output;
     }
 
-    /** Output activations (logits when the graph ends at the classifier). */
-    public INDArray output(INDArray batch) {
-        return sd.output(Map.of("input", batch), "output").get("output");
-    }
+    /** Output activations (logits when the graph ends at the classifier); a fresh array the caller owns. */
+    public abstract INDArray output(INDArray batch);
 
-    public INDArray probabilities(INDArray batch) {
-        return sd.output(Map.of("input", batch), "probabilities").get("probabilities");
-    }
+    /** Softmax of the logits; only for a graph that ends at the classifier. */
+    public abstract INDArray probabilities(INDArray batch);
 }

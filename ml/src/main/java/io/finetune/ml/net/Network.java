@@ -126,6 +126,14 @@ public final class Network {
      * output {@code output}; when it ends at the logits, also {@code probabilities}.
      */
     public InferenceGraph inferenceGraph(int from, int to) {
+        return inferenceGraph(from, to, Engine.configured());
+    }
+
+    /** As {@link #inferenceGraph(int, int)}, run by the given engine. */
+    public InferenceGraph inferenceGraph(int from, int to, Engine engine) {
+        if (engine.direct(architecture, from, to)) {
+            return new DirectInferenceGraph(this, from, to);
+        }
         GraphBuilder g = new GraphBuilder(params, Set.of(), Set.of());
         SDVariable out = layers(g, from, to, "input");
         SameDiff sd = g.sd();
@@ -133,7 +141,7 @@ public final class Network {
         if (to == architecture.layers().size()) {
             sd.nn().softmax("probabilities", out, -1);
         }
-        return new InferenceGraph(sd, shapeAt(from), shapeAt(to));
+        return new SameDiffInferenceGraph(sd, shapeAt(from), shapeAt(to));
     }
 
     /**
@@ -141,6 +149,12 @@ public final class Network {
      * hot), outputs {@code logits} and {@code loss} (mean softmax cross-entropy).
      */
     public TrainGraph trainGraph(int from, Set<String> trainableLayers, Set<String> batchStatisticLayers) {
+        return trainGraph(from, trainableLayers, batchStatisticLayers, Engine.configured());
+    }
+
+    /** As {@link #trainGraph(int, Set, Set)}, run by the given engine. */
+    public TrainGraph trainGraph(int from, Set<String> trainableLayers, Set<String> batchStatisticLayers,
+                                 Engine engine) {
         Set<String> trainable = new java.util.HashSet<>();
         for (String layer : trainableLayers) {
             for (String name : paramNames(layer)) {
@@ -149,12 +163,22 @@ public final class Network {
                 }
             }
         }
+        int layerCount = architecture.layers().size();
+        if (engine.direct(architecture, from, layerCount)) {
+            int lowest = layerCount;
+            for (int i = layerCount - 1; i >= from; i--) {
+                if (trainableLayers.contains(architecture.layers().get(i).name())) {
+                    lowest = i;
+                }
+            }
+            return new DirectTrainGraph(this, from, trainable.stream().sorted().toList(), lowest);
+        }
         GraphBuilder g = new GraphBuilder(params, trainable, batchStatisticLayers);
         SDVariable logits = g.sd().identity("logits", layers(g, from, architecture.layers().size(), "input"));
         SDVariable labels = g.sd().placeHolder("labels", DataType.FLOAT, -1, numClasses);
         g.sd().loss().softmaxCrossEntropy("loss", labels, logits, null,
                 org.nd4j.autodiff.loss.LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
-        return new TrainGraph(this, g.sd(), trainable.stream().sorted().toList(), g.moments());
+        return new SameDiffTrainGraph(this, g.sd(), trainable.stream().sorted().toList(), g.moments());
     }
 
     private SDVariable layers(GraphBuilder g, int from, int to, String inputName) {

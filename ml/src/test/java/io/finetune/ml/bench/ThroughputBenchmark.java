@@ -20,7 +20,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * DL4J (SameDiff, NHWC) throughput of seed-cnn on random input, the same protocol as the Python peers in bench/:
+ * DL4J throughput of seed-cnn as the ml module runs it (the engine from {@code -Dfinetune.ml.engine}: direct
+ * executor by default, SameDiff when set to samediff) on random input, the same protocol as the Python peers in bench/:
  * warm-up steps, then timed steps; prints one JSON object on stdout. Not a test: run by bench/run-ml-bench.sh.
  * Args: [imageSize=180] [batch=32] [seconds per figure=20] [--profile]
  */
@@ -51,7 +52,9 @@ public final class ThroughputBenchmark {
         int cut = arch.indexOf("conv4") + 1;
 
         Map<String, Object> r = new LinkedHashMap<>();
-        r.put("framework", "DL4J 1.0.0-M2.1 SameDiff NHWC (" + NativeBackend.describe() + ")");
+        String engine = net.trainGraph(0, all, all).engine();
+        r.put("framework", "DL4J 1.0.0-M2.1 " + ("direct".equals(engine) ? "direct executor" : "SameDiff")
+                + " NHWC (" + NativeBackend.describe() + ")");
         r.put("imageSize", size);
         r.put("batch", batch);
         if (profile) {

@@ -1,0 +1,77 @@
+package io.finetune.ml.net;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@link TrainGraph} whose gradients come from {@link DirectExecutor}: for plain conv/pool/dense stacks
+ * (seed-cnn). Numerically the same as {@link SameDiffTrainGraph} within float tolerance (tested).
+ */
+public final class DirectTrainGraph extends TrainGraph {
+    private final DirectExecutor executor;
+    private final Map<String, INDArray> variables = new HashMap<>();
+
+    DirectTrainGraph(Network network, int from, List<String> trainable, int lowestTrainableLayer) {
+        super(network, trainable);
+        variables.putAll(network.params());
+        for (String name : trainable) {
+            variables.put(name, network.params().get(name).dup());
+        }
+        executor = new DirectExecutor(network, from, network.architecture().layers().size(), variables,
+                lowestTrainableLayer - from);
+        initOptimizer();
+    }
+
+    /** For profiling: milliseconds per op kind accumulated over the steps from now on. */
+    public Map<String, Double> recordTimings() {
+        executor.recordTimings();
+        return executor.timings();
+    }
+
+    @Override
+    public String engine() {
+        return "direct";
+    }
+
+    @Override
+    INDArray variable(String name) {
+        return variables.get(name);
+    }
+
+    @Override
+    Gradients gradients(INDArray input, INDArray labels) {
+        INDArray logits = executor.forward(input).dup();
+        int batch = (int) logits.size(0);
+        int classes = (int) logits.size(1);
+        float[][] z = logits.toFloatMatrix();
+        float[][] y = labels.castTo(DataType.FLOAT).toFloatMatrix();
+        float[][] d = new float[batch][classes];
+        double loss = 0;
+        for (int i = 0; i < batch; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (float v : z[i]) {
+                max = Math.max(max, v);
+            }
+            double sum = 0;
+            for (float v : z[i]) {
+                sum += Math.exp(v - max);
+            }
+            double logSum = max + Math.log(sum);
+            double labelMass = 0;
+            for (int j = 0; j < classes; j++) {
+                loss -= y[i][j] * (z[i][j] - logSum);
+                labelMass += y[i][j];
+            }
+            for (int j = 0; j < classes; j++) {
+                d[i][j] = (float) ((Math.exp(z[i][j] - logSum) * labelMass - y[i][j]) / batch);
+            }
+        }
+        Map<String, INDArray> grads = executor.backward(Nd4j.create(d));
+        return new Gradients(loss / batch, logits, grads);
+    }
+}

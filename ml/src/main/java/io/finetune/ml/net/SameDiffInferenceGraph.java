@@ -1,0 +1,26 @@
+package io.finetune.ml.net;
+
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+
+/** An {@link InferenceGraph} run by SameDiff: placeholder {@code input}, outputs {@code output}, {@code probabilities}. */
+final class SameDiffInferenceGraph extends InferenceGraph {
+    private final SameDiff sd;
+
+    SameDiffInferenceGraph(SameDiff sd, Shape input, Shape output) {
+        super(input, output);
+        this.sd = sd;
+    }
+
+    @Override
+    public INDArray output(INDArray batch) {
+        return sd.output(Map.of("input", batch), "output").get("output");
+    }
+
+    @Override
+    public INDArray probabilities(INDArray batch) {
+        return sd.output(Map.of("input", batch), "probabilities").get("probabilities");
+    }
+}
