@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,21 +25,24 @@ import java.util.TreeMap;
  *       (max pool and ReLU commute, and the pooled map is 4x smaller);</li>
  *   <li>input gradient: a forward {@code conv2d} of the output gradient with the kernel flipped and its channel
  *       axes swapped, padded by k-1, again on brgconv; skipped below the lowest trainable layer;</li>
- *   <li>weight gradient: k x k matrix products X[s:]^T G[:-s] over the input viewed as [B*H*W, C] rows, one per
- *       kernel offset s = ky*W + kx, with G the output gradient zero-padded to the input's height and width (the
- *       padding makes every offset a contiguous row range, so no im2col copy is made).</li>
+ *   <li>weight gradient: for the first layer (few input channels) one matrix product over an im2col matrix that
+ *       a forward convolution builds; for the others, k x k matrix products over shifted row ranges of the input
+ *       and of the zero-padded output gradient, with no im2col copy.</li>
  * </ul>
  * Supports {@link Conv} blocks without batch norm, stride 1 and valid padding, and {@link Dense} layers; anything
  * else runs on SameDiff ({@link #supports}). Not thread-safe: one caller at a time.
  */
 final class DirectExecutor {
     private static final int CACHED_BATCH_SIZES = 2;
+    /** Up to this many kernel taps (k*k*C), the weight gradient goes through an im2col matrix (the first layer). */
+    private static final int MAX_COLUMN_TAPS = 32;
 
     private final List<Layer> layers;
     private final List<Shape> shapes;
     private final Map<String, INDArray> params;
     private final int lowestTrainable;
     private final Map<Integer, Buffers> buffers = new LinkedHashMap<>();
+    private final Map<String, INDArray> gradients = new HashMap<>();
     private Map<String, Double> timings;
 
     /**
@@ -145,7 +149,7 @@ final class DirectExecutor {
             long t = start();
             INDArray preActivation = c.maxPool() ? b.pooled : b.conv;
             INDArray target = c.maxPool() ? b.dPooled : b.dConv;
-            Nd4j.exec(DynamicCustomOp.builder("thresholdedrelu_bp").addInputs(preActivation, d).addOutputs(target)
+            Nd4j.exec(DynamicCustomOp.builder("relu_bp").addInputs(preActivation, d).addOutputs(target)
                     .addFloatingPointArguments(0.0d).build());
             stop("relu_bp", t);
             d = target;
@@ -159,12 +163,65 @@ final class DirectExecutor {
             b.dConv.assign(d);
             d = b.dConv;
         }
-        long t = start();
-        b.dConvInterior.assign(d);
-        stop("pad gradient", t);
-
         INDArray w = param(c.name() + "/W");
-        INDArray gradW = Nd4j.create(DataType.FLOAT, w.shape());
+        INDArray gradW;
+        INDArray gradB;
+        if (b.columns != null) {
+            INDArray[] g = weightGradientFromColumns(c, b, x);
+            gradW = g[0];
+            gradB = g[1];
+        } else {
+            gradW = weightGradientFromShiftedRows(c, b, x);
+            long t = start();
+            gradB = gradient(c.name() + "/b").reshape(1, c.filters());
+            matmul(b.ones, b.dConv.reshape('c', new long[]{b.ones.size(1), c.filters()}), gradB, false);
+            stop("conv bias gradient", t);
+        }
+        grads.put(c.name() + "/W", gradW);
+        grads.put(c.name() + "/b", gradient(c.name() + "/b"));
+        if (!needInput) {
+            return null;
+        }
+        long t = start();
+        exec("conv2d", c.kernel(), c.kernel() - 1, new INDArray[]{b.dConv, flipped(w, c.kernel())}, b.dInput);
+        stop("conv input gradient", t);
+        return b.dInput;
+    }
+
+    /**
+     * For a layer with few input taps (the first convolution: 3x3x3 = 27): the im2col matrix comes from a forward
+     * convolution with a 0/1 selection kernel plus a constant-1 column from its bias, so one matrix product gives
+     * the weight gradient and, in its last row, the bias gradient, with no padded copy of the output gradient.
+     */
+    private INDArray[] weightGradientFromColumns(Conv c, ConvBuffers b, INDArray x) {
+        long t = start();
+        exec("conv2d", c.kernel(), 0, new INDArray[]{x, b.selection, b.selectionBias}, b.columns);
+        stop("conv im2col", t);
+        t = start();
+        long rows = b.columns.length() / b.columns.size(3);
+        INDArray product = b.columnProduct;
+        matmul(b.columns.reshape('c', new long[]{rows, b.columns.size(3)}),
+                b.dConv.reshape('c', new long[]{rows, c.filters()}), product, true);
+        int taps = c.kernel() * c.kernel() * b.in.channels();
+        INDArray gradW = gradient(c.name() + "/W");
+        gradW.assign(product.get(NDArrayIndex.interval(0, taps), NDArrayIndex.all())
+                .reshape('c', new long[]{c.kernel(), c.kernel(), b.in.channels(), c.filters()}));
+        INDArray gradB = gradient(c.name() + "/b");
+        gradB.assign(product.get(NDArrayIndex.point(taps), NDArrayIndex.all()));
+        stop("conv weight gradient, " + c.name(), t);
+        return new INDArray[]{gradW, gradB};
+    }
+
+    /**
+     * k x k matrix products X[s:]^T G[:-s], one per kernel offset s = ky*W + kx, over the input viewed as
+     * [B*H*W, C] rows and the output gradient zero-padded to the input's height and width: the padding makes every
+     * offset a contiguous row range of both, so nothing is copied per offset.
+     */
+    private INDArray weightGradientFromShiftedRows(Conv c, ConvBuffers b, INDArray x) {
+        long t = start();
+        b.dConvInterior.assign(b.dConv);
+        stop("pad gradient", t);
+        INDArray gradW = gradient(c.name() + "/W");
         long rows = b.batch * (long) b.in.height() * b.in.width();
         int channels = b.in.channels();
         INDArray xRows = x.reshape('c', new long[]{rows, channels});
@@ -175,26 +232,14 @@ final class DirectExecutor {
                 long shift = (long) ky * b.in.width() + kx;
                 INDArray xs = xRows.get(NDArrayIndex.interval(shift, rows), NDArrayIndex.all());
                 INDArray gs = gRows.get(NDArrayIndex.interval(0, rows - shift), NDArrayIndex.all());
-                INDArray out = Nd4j.create(DataType.FLOAT, channels, c.filters());
+                INDArray out = b.offsetProducts[ky * c.kernel() + kx];
                 matmul(xs, gs, out, true);
                 gradW.get(NDArrayIndex.point(ky), NDArrayIndex.point(kx), NDArrayIndex.all(), NDArrayIndex.all())
                         .assign(out);
             }
         }
-        stop("conv weight gradient", t);
-        t = start();
-        INDArray gradB = Nd4j.create(DataType.FLOAT, 1, c.filters());
-        matmul(b.ones, b.dConv.reshape('c', new long[]{b.ones.size(1), c.filters()}), gradB, false);
-        stop("conv bias gradient", t);
-        grads.put(c.name() + "/W", gradW);
-        grads.put(c.name() + "/b", gradB.reshape(c.filters()));
-        if (!needInput) {
-            return null;
-        }
-        t = start();
-        exec("conv2d", c.kernel(), c.kernel() - 1, new INDArray[]{b.dConv, flipped(w, c.kernel())}, b.dInput);
-        stop("conv input gradient", t);
-        return b.dInput;
+        stop("conv weight gradient, " + c.name(), t);
+        return gradW;
     }
 
     /** W'[ky, kx, out, in] = W[k-1-ky, k-1-kx, in, out]: the kernel of the transposed convolution. */
@@ -222,13 +267,21 @@ final class DirectExecutor {
     private INDArray denseForward(Dense dense, DenseBuffers b, INDArray x) {
         long t = start();
         INDArray flat = x.reshape('c', new long[]{b.batch, b.inputSize});
-        matmul(flat, param(dense.name() + "/W"), b.z, false);
-        b.z.addiRowVector(param(dense.name() + "/b"));
-        INDArray y = b.z;
-        if (dense.relu()) {
-            Nd4j.exec(DynamicCustomOp.builder("relu").addInputs(b.z).addOutputs(b.activated)
-                    .addFloatingPointArguments(0.0d).build());
+        INDArray y;
+        if (dense.relu() && b.batch > 1) {
+            // one fused op; libnd4j's relu_layer rejects a batch of one as "not 2D"
+            Nd4j.exec(DynamicCustomOp.builder("relu_layer").addInputs(flat, param(dense.name() + "/W"),
+                    param(dense.name() + "/b")).addOutputs(b.activated).build());
             y = b.activated;
+        } else {
+            Nd4j.gemm(flat, param(dense.name() + "/W"), b.z, false, false, 1.0, 0.0);
+            b.z.addiRowVector(param(dense.name() + "/b"));
+            y = b.z;
+            if (dense.relu()) {
+                Nd4j.exec(DynamicCustomOp.builder("relu").addInputs(b.z).addOutputs(b.activated)
+                        .addFloatingPointArguments(0.0d).build());
+                y = b.activated;
+            }
         }
         stop("dense", t);
         return y;
@@ -239,21 +292,22 @@ final class DirectExecutor {
         long t = start();
         INDArray dz = dOut;
         if (dense.relu()) {
-            dz = Nd4j.create(DataType.FLOAT, b.z.shape());
-            Nd4j.exec(DynamicCustomOp.builder("thresholdedrelu_bp").addInputs(b.z, dOut).addOutputs(dz)
+            dz = b.dz();
+            Nd4j.exec(DynamicCustomOp.builder("relu_bp").addInputs(b.activated, dOut).addOutputs(dz)
                     .addFloatingPointArguments(0.0d).build());
         }
         INDArray flat = x.reshape('c', new long[]{b.batch, b.inputSize});
         INDArray w = param(dense.name() + "/W");
-        INDArray gradW = Nd4j.create(DataType.FLOAT, w.shape());
+        INDArray gradW = gradient(dense.name() + "/W");
         matmul(flat, dz, gradW, true);
+        INDArray gradB = gradient(dense.name() + "/b");
+        dz.sum(gradB, 0);
         grads.put(dense.name() + "/W", gradW);
-        grads.put(dense.name() + "/b", dz.sum(0));
+        grads.put(dense.name() + "/b", gradB);
         INDArray dInput = null;
         if (needInput) {
-            dInput = Nd4j.create(DataType.FLOAT, b.batch, b.inputSize);
-            Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(dz, w).addOutputs(dInput)
-                    .addIntegerArguments(0, 1, 0).build());
+            dInput = b.dInput();
+            Nd4j.gemm(dz, w, dInput, false, true, 1.0, 0.0);
             dInput = dInput.reshape('c', b.inputShape);
         }
         stop("dense backward", t);
@@ -261,6 +315,11 @@ final class DirectExecutor {
     }
 
     // ---------------------------------------------------------------- ops
+
+    /** The gradient buffer of a parameter, reused by every step (callers consume gradients before the next). */
+    private INDArray gradient(String name) {
+        return gradients.computeIfAbsent(name, n -> Nd4j.create(DataType.FLOAT, param(n).shape()));
+    }
 
     private INDArray param(String name) {
         INDArray p = params.get(name);
@@ -333,9 +392,16 @@ final class DirectExecutor {
         INDArray dConvInterior;
         INDArray dInput;
         INDArray ones;
+        INDArray columns;
+        INDArray selection;
+        INDArray selectionBias;
+        INDArray[] offsetProducts;
+        INDArray columnProduct;
+        private final int kernel;
 
         ConvBuffers(Conv c, int batch, Shape in, Shape out) {
             this.batch = batch;
+            this.kernel = c.kernel();
             this.in = in;
             int h = in.height() - c.kernel() + 1;
             int w = in.width() - c.kernel() + 1;
@@ -353,11 +419,28 @@ final class DirectExecutor {
                 dPooled = Nd4j.create(DataType.FLOAT, pooled.shape());
             }
             dConv = Nd4j.create(DataType.FLOAT, convShape);
-            dConvPadded = Nd4j.zeros(DataType.FLOAT, batch, in.height(), in.width(), convShape[3]);
-            dConvInterior = dConvPadded.get(NDArrayIndex.all(), NDArrayIndex.interval(0, convShape[1]),
-                    NDArrayIndex.interval(0, convShape[2]), NDArrayIndex.all());
             dInput = Nd4j.create(DataType.FLOAT, in.batchShape(batch));
-            ones = Nd4j.ones(DataType.FLOAT, 1, batch * convShape[1] * convShape[2]);
+            int taps = kernel * kernel * in.channels();
+            if (taps <= MAX_COLUMN_TAPS) {
+                columns = Nd4j.create(DataType.FLOAT, batch, convShape[1], convShape[2], taps + 1);
+                float[] select = new float[taps * (taps + 1)];
+                for (int tap = 0; tap < taps; tap++) {
+                    select[tap * (taps + 1) + tap] = 1f;
+                }
+                selection = Nd4j.create(select, new long[]{kernel, kernel, in.channels(), taps + 1}, 'c');
+                selectionBias = Nd4j.zeros(DataType.FLOAT, taps + 1);
+                selectionBias.putScalar(taps, 1f);
+                columnProduct = Nd4j.create(DataType.FLOAT, taps + 1, convShape[3]);
+            } else {
+                dConvPadded = Nd4j.zeros(DataType.FLOAT, batch, in.height(), in.width(), convShape[3]);
+                dConvInterior = dConvPadded.get(NDArrayIndex.all(), NDArrayIndex.interval(0, convShape[1]),
+                        NDArrayIndex.interval(0, convShape[2]), NDArrayIndex.all());
+                ones = Nd4j.ones(DataType.FLOAT, 1, batch * convShape[1] * convShape[2]);
+                offsetProducts = new INDArray[kernel * kernel];
+                for (int i = 0; i < offsetProducts.length; i++) {
+                    offsetProducts[i] = Nd4j.create(DataType.FLOAT, in.channels(), convShape[3]);
+                }
+            }
         }
     }
 
@@ -367,6 +450,8 @@ final class DirectExecutor {
         final long[] inputShape;
         final INDArray z;
         final INDArray activated;
+        private INDArray dz;
+        private INDArray dInput;
 
         DenseBuffers(Dense dense, int batch, Shape in, Shape out) {
             this.batch = batch;
@@ -374,6 +459,20 @@ final class DirectExecutor {
             this.inputShape = in.batchShape(batch);
             z = Nd4j.create(DataType.FLOAT, batch, out.size());
             activated = dense.relu() ? Nd4j.create(DataType.FLOAT, batch, out.size()) : null;
+        }
+
+        INDArray dz() {
+            if (dz == null) {
+                dz = Nd4j.create(DataType.FLOAT, activated.shape());
+            }
+            return dz;
+        }
+
+        INDArray dInput() {
+            if (dInput == null) {
+                dInput = Nd4j.create(DataType.FLOAT, batch, inputSize);
+            }
+            return dInput;
         }
     }
 }

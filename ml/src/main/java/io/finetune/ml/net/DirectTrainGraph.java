@@ -45,33 +45,34 @@ public final class DirectTrainGraph extends TrainGraph {
 
     @Override
     Gradients gradients(INDArray input, INDArray labels) {
-        INDArray logits = executor.forward(input).dup();
+        INDArray logits = executor.forward(input).dup('c');
         int batch = (int) logits.size(0);
         int classes = (int) logits.size(1);
-        float[][] z = logits.toFloatMatrix();
-        float[][] y = labels.castTo(DataType.FLOAT).toFloatMatrix();
-        float[][] d = new float[batch][classes];
+        float[] z = logits.data().asFloat();
+        float[] y = labels.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        float[] d = new float[batch * classes];
         double loss = 0;
         for (int i = 0; i < batch; i++) {
+            int row = i * classes;
             double max = Double.NEGATIVE_INFINITY;
-            for (float v : z[i]) {
-                max = Math.max(max, v);
+            for (int j = 0; j < classes; j++) {
+                max = Math.max(max, z[row + j]);
             }
             double sum = 0;
-            for (float v : z[i]) {
-                sum += Math.exp(v - max);
+            for (int j = 0; j < classes; j++) {
+                sum += Math.exp(z[row + j] - max);
             }
             double logSum = max + Math.log(sum);
             double labelMass = 0;
             for (int j = 0; j < classes; j++) {
-                loss -= y[i][j] * (z[i][j] - logSum);
-                labelMass += y[i][j];
+                loss -= y[row + j] * (z[row + j] - logSum);
+                labelMass += y[row + j];
             }
             for (int j = 0; j < classes; j++) {
-                d[i][j] = (float) ((Math.exp(z[i][j] - logSum) * labelMass - y[i][j]) / batch);
+                d[row + j] = (float) ((Math.exp(z[row + j] - logSum) * labelMass - y[row + j]) / batch);
             }
         }
-        Map<String, INDArray> grads = executor.backward(Nd4j.create(d));
+        Map<String, INDArray> grads = executor.backward(Nd4j.create(d, new long[]{batch, classes}, 'c'));
         return new Gradients(loss / batch, logits, grads);
     }
 }

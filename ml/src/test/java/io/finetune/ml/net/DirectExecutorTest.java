@@ -37,6 +37,20 @@ class DirectExecutorTest {
     }
 
     @Test
+    void aBatchOfOneImageGivesTheSameLogitsAsInABatch() {
+        Network net = Network.initialize(seedCnn, SIZE, CLASSES, 9);
+        INDArray x = input(3, 6);
+        InferenceGraph direct = net.inferenceGraph(0, seedCnn.layers().size(), Engine.AUTO);
+        INDArray batch = direct.output(x);
+        for (int i = 0; i < 3; i++) {
+            INDArray one = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(i, i + 1)).dup();
+            assertClose(batch.getRow(i, true), direct.output(one), "logits of image " + i + " alone");
+        }
+        assertGradientsMatch(net, 0, layerNames(List.of("conv4", "dense1", "dense2", "output")), input(1, 7),
+                labels(1));
+    }
+
+    @Test
     void everyGradientOfAFullyTrainableNetworkMatchesSameDiff() {
         Network net = Network.initialize(seedCnn, SIZE, CLASSES, 4);
         Set<String> all = layerNames(seedCnn.layers().stream().map(Layer::name).toList());
