@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ingest throughput of the dataset service for flower5 (see bench/README-dataset.md).
 # Usage: bench/dataset-ingest/run.sh [policy...]   policies: resized:128 resized:512 originals (default: all three)
-# JAVA_OPTS="-Dfinetune.dataset.upload-threads=32" changes service settings.
+# JAVA_OPTS="-Dfinetune.dataset.upload-threads=32 -Dfinetune.dataset.shard-bytes=262144" changes service settings.
 # Starts its own Kafka and MinIO unless FINETUNE_KAFKA_BOOTSTRAP and FINETUNE_MINIO_ENDPOINT name running ones.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -6,7 +6,9 @@ import java.util.regex.Pattern;
  * The one definition of where things live in object storage (one bucket, {@link #DEFAULT_BUCKET} unless configured).
  *
  * <pre>
- * datasets/{name}/{version}/{split}/{class}/{sha256}.{ext}
+ * datasets/{name}/{version}/shards/{nnnnnn}.bin  the images' bytes, packed: each manifest line names its shard,
+ *                                               offset and length ({split}/{class}/{sha256}.{ext} names the image)
+ * datasets/{name}/{version}/{split}/{class}/{sha256}.{ext}   one object per image: versions written before shards
  * datasets/{name}/{version}/manifest.jsonl      written last: the version exists once this exists
  * datasets/{name}/{version}/summary.json
  * datasets/{name}/{version}/_INGESTING         while an ingest runs (names its owner); never with a manifest for long
@@ -50,6 +52,15 @@ public final class ObjectLayout {
     public static String datasetImage(String name, String version, Split split, String className, String sha256,
                                       String extension) {
         return datasetVersionPrefix(name, version) + split.key() + "/" + className + "/" + sha256 + "." + extension;
+    }
+
+    /** Shard {@code index} of a dataset version: images' bytes back to back, located by the manifest. */
+    public static String datasetShard(String name, String version, int index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("expected a shard index >= 0, found " + index);
+        }
+        return datasetVersionPrefix(name, version) + "shards/" + String.format(java.util.Locale.ROOT, "%06d.bin",
+                index);
     }
 
     public static String datasetManifest(String name, String version) {

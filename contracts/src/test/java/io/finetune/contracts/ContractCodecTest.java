@@ -115,4 +115,29 @@ class ContractCodecTest {
             }
         }
     }
+
+    @Test
+    void manifestLinesWrittenBeforeShardsStillReadAsTheirOwnObjects() throws IOException {
+        DatasetImage line = ContractCodec.read(golden("dataset-image-before-shards.json"), DatasetImage.class);
+        assertEquals("daisy", line.className());
+        assertTrue(line.key().endsWith(line.sha256() + ".jpg"), line.key());
+        assertEquals(null, line.shard(), "no shard: the image is its own object at key");
+        assertEquals(null, line.offset());
+        assertEquals(null, line.length());
+    }
+
+    @Test
+    void shardedManifestLinesLocateTheirBytesAndSurviveARoundTrip() throws IOException {
+        DatasetImage line = ContractCodec.read(golden("dataset-image-sharded.json"), DatasetImage.class);
+        assertEquals("datasets/flower5/2/shards/000003.bin", line.shard());
+        assertEquals(1048576L, line.offset());
+        assertEquals(5123L, line.length());
+        assertEquals(line, ContractCodec.read(ContractCodec.encode(line), DatasetImage.class));
+    }
+
+    private byte[] golden(String name) throws IOException {
+        try (InputStream in = getClass().getResourceAsStream("/golden/" + name)) {
+            return in.readAllBytes();
+        }
+    }
 }

@@ -61,6 +61,7 @@ class ContractValidatorTest {
     void objectLayoutPutsEveryKindOfObjectUnderItsPrefix() {
         assertEquals("datasets/flower5/3/train/daisy/ab12.jpg",
                 ObjectLayout.datasetImage("flower5", "3", Split.TRAIN, "daisy", "ab12", "jpg"));
+        assertEquals("datasets/flower5/3/shards/000012.bin", ObjectLayout.datasetShard("flower5", "3", 12));
         assertEquals("datasets/flower5/3/manifest.jsonl", ObjectLayout.datasetManifest("flower5", "3"));
         assertEquals("models/m/2/manifest.json", ObjectLayout.modelManifest("m", "2"));
         assertEquals("models/m/latest", ObjectLayout.modelLatest("m"));

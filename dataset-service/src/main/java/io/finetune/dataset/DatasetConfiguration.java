@@ -24,7 +24,9 @@ import java.util.List;
  * @param maxImageBytes        largest single image file
  * @param maxImagePixels       largest width x height (decompression bombs), checked from the header
  * @param decodeThreads        parallel decoders (0: one per core)
- * @param uploadThreads        parallel uploads to object storage
+ * @param uploadThreads        parallel shard uploads to object storage (at most this many sealed shards wait)
+ * @param shardBytes           stored images are packed into shard objects of about this size (one image larger
+ *                             than this gets a shard of its own)
  * @param concurrentIngests    ingests that run at once; more wait in line
  * @param staleIngestAfter     an in-progress marker whose heartbeat is older than this belongs to a dead process
  * @param heartbeatInterval    how often a running ingest refreshes its marker
@@ -41,6 +43,7 @@ public record DatasetConfiguration(
         @Bindable(defaultValue = "40000000") @Min(1) long maxImagePixels,
         @Bindable(defaultValue = "0") @Min(0) int decodeThreads,
         @Bindable(defaultValue = "8") @Min(1) int uploadThreads,
+        @Bindable(defaultValue = "4194304") @Min(1) long shardBytes,
         @Bindable(defaultValue = "2") @Min(1) int concurrentIngests,
         @Bindable(defaultValue = "2m") @NotNull Duration staleIngestAfter,
         @Bindable(defaultValue = "10s") @NotNull Duration heartbeatInterval) {

@@ -89,7 +89,8 @@ public class DatasetIngester implements AutoCloseable {
                 configuration.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
         try {
             new IngestRun(job, listing, store, reservations, events, metrics, new ImageProcessor(decoder,
-                    job.timings()), decoders, uploaders, configuration.uploadThreads() * 4).run();
+                    job.timings()), decoders, uploaders, configuration.uploadThreads(),
+                    configuration.shardBytes()).run();
         } catch (Throwable e) {
             LOG.error("ingest of dataset {} version {} failed in an unexpected way", job.name(), job.version(), e);
             if (job.state() == IngestState.INGESTING) {

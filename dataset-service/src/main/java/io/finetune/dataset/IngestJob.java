@@ -32,6 +32,7 @@ public final class IngestJob {
     }
 
     void phase(String phase, int total) {
+        timings.phase(phase);
         this.phase = phase;
         this.total = total;
         this.processed.set(0);
@@ -44,6 +45,7 @@ public final class IngestJob {
     void ready(DatasetSummary summary, String identicalTo) {
         this.summary = summary;
         this.identicalTo = identicalTo;
+        timings.phase("done");
         this.phase = "done";
         this.finishedAt = Instant.now();
         this.state = IngestState.READY;
@@ -51,6 +53,7 @@ public final class IngestJob {
 
     void failed(String error) {
         this.error = error;
+        timings.phase("failed");
         this.phase = "failed";
         this.finishedAt = Instant.now();
         this.state = IngestState.FAILED;

@@ -34,9 +34,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 
 /**
- * One ingest, start to end: hash and de-duplicate the sources, plan splits, decode and upload in parallel, reject
- * classes that are too small, then publish (summary, manifest last) or, when the content equals an existing
- * version, report that version and remove the copy. Any failure removes every object written.
+ * One ingest, start to end: hash and de-duplicate the sources, plan splits, decode in parallel and pack the stored
+ * images into shards that upload in parallel while decoding goes on, reject classes that are too small, then
+ * publish (summary, manifest last) or, when the content equals an existing version, report that version and remove
+ * the copy. Any failure removes every object written.
  */
 final class IngestRun {
     private static final Logger LOG = LoggerFactory.getLogger(IngestRun.class);
@@ -51,6 +52,7 @@ final class IngestRun {
     private final ExecutorService decoders;
     private final ExecutorService uploaders;
     private final Semaphore uploadSlots;
+    private final ShardPacker packer;
     private final List<Future<?>> uploads = new ArrayList<>();
     private final List<RejectedFile> rejected = new ArrayList<>();
     private final Map<String, String> shaOf = new HashMap<>();
@@ -69,7 +71,7 @@ final class IngestRun {
 
     IngestRun(IngestJob job, SourceListing listing, ObjectStore store, VersionReservations reservations,
               DatasetEvents events, IngestMetrics metrics, ImageProcessor processor, ExecutorService decoders,
-              ExecutorService uploaders, int maxPendingUploads) {
+              ExecutorService uploaders, int maxPendingUploads, long shardBytes) {
         this.job = job;
         this.listing = listing;
         this.store = store;
@@ -80,6 +82,7 @@ final class IngestRun {
         this.decoders = decoders;
         this.uploaders = uploaders;
         this.uploadSlots = new Semaphore(maxPendingUploads);
+        this.packer = new ShardPacker(i -> ObjectLayout.datasetShard(job.name(), job.version(), i), shardBytes);
     }
 
     void run() {
@@ -90,6 +93,9 @@ final class IngestRun {
             List<SourceFile> unique = deduplicate(hash());
             Map<String, Split> splits = planSplits(unique);
             List<Outcome> outcomes = process(unique, splits);
+            for (ShardPacker.Sealed last : packer.flush()) {
+                upload(last);
+            }
             awaitUploads();
             List<DatasetImage> images = accept(outcomes);
             publish(images);
@@ -205,9 +211,9 @@ final class IngestRun {
         List<DatasetImage> images = new ArrayList<>();
         String key = ObjectLayout.datasetImage(job.name(), job.version(), split, file.className(), p.sha256(),
                 p.extension());
-        upload(key, p.bytes(), p.extension());
+        ShardPacker.Slice slice = pack(p.sha256(), p.bytes());
         images.add(new DatasetImage(key, file.className(), split, p.sha256(), p.width(), p.height(), file.name(),
-                null, null));
+                null, null, slice.shard(), slice.offset(), slice.length()));
         if (split == Split.TRAIN) {
             for (int copy = 0; copy < job.options().augmentCopies(); copy++) {
                 long a0 = System.nanoTime();
@@ -217,9 +223,10 @@ final class IngestRun {
                 job.timings().augment(System.nanoTime() - a0);
                 String augKey = ObjectLayout.datasetImage(job.name(), job.version(), split, file.className(), sha,
                         "jpg");
-                upload(augKey, jpeg, "jpg");
+                ShardPacker.Slice augSlice = pack(sha, jpeg);
                 images.add(new DatasetImage(augKey, file.className(), split, sha, c.image().getWidth(),
-                        c.image().getHeight(), file.name(), p.sha256(), c.description()));
+                        c.image().getHeight(), file.name(), p.sha256(), c.description(), augSlice.shard(),
+                        augSlice.offset(), augSlice.length()));
             }
         }
         return new Outcome(file, images, null);
@@ -233,7 +240,18 @@ final class IngestRun {
         return f;
     }
 
-    private void upload(String key, byte[] bytes, String extension) throws InterruptedException {
+    /** Packs one stored image; uploads the shard it completed, if any (waiting while too many are pending). */
+    private ShardPacker.Slice pack(String sha256, byte[] bytes) throws InterruptedException {
+        ShardPacker.Added added = packer.add(sha256, bytes);
+        if (added.sealed() != null) {
+            upload(added.sealed());
+        }
+        return added.slice();
+    }
+
+    private void upload(ShardPacker.Sealed shard) throws InterruptedException {
+        String key = shard.key();
+        byte[] bytes = shard.bytes();
         if (aborted) {
             throw new IllegalStateException("ingest aborted");
         }
@@ -243,7 +261,7 @@ final class IngestRun {
             f = uploaders.submit(() -> {
                 try {
                     long t0 = System.nanoTime();
-                    store.put(key, bytes, extension.equals("png") ? "image/png" : "image/jpeg");
+                    store.put(key, bytes, "application/octet-stream");
                     job.timings().upload(System.nanoTime() - t0);
                     metrics.stored(bytes.length);
                 } finally {
@@ -261,14 +279,15 @@ final class IngestRun {
 
     /**
      * Applies the rules that need every outcome: a stored image met twice (two sources that normalize to the
-     * same bytes) is kept once, and classes below the minimum are rejected whole.
+     * same bytes) is kept once (the packer stored its bytes once already), and classes below the minimum are
+     * rejected whole (their bytes are cut out of the shards).
      */
     private List<DatasetImage> accept(List<Outcome> outcomes) throws IngestFailedException {
         job.phase("checking", outcomes.size());
         Map<String, Outcome> byStoredSha = new HashMap<>();
         Map<String, List<Outcome>> byClass = new TreeMap<>();
         Set<String> keptKeys = new TreeSet<>();
-        List<String> orphanKeys = new ArrayList<>();
+        List<DatasetImage> orphans = new ArrayList<>();
         for (Outcome o : outcomes) {
             if (o.rejected() != null) {
                 reject(o.rejected());
@@ -279,7 +298,7 @@ final class IngestRun {
             if (kept != null) {
                 reject(new RejectedFile(o.file().name(), RejectReason.DUPLICATE, "stores the same image (sha256 "
                         + original.sha256().substring(0, 12) + "...) as " + kept.file().name() + ", stored once"));
-                o.images().forEach(i -> orphanKeys.add(i.key()));
+                orphans.addAll(o.images());
                 continue;
             }
             byClass.computeIfAbsent(o.file().className(), c -> new ArrayList<>()).add(o);
@@ -293,7 +312,7 @@ final class IngestRun {
                 for (Outcome o : e.getValue()) {
                     reject(new RejectedFile(o.file().name(), RejectReason.CLASS_TOO_SMALL, "class '" + e.getKey()
                             + "' has " + e.getValue().size() + " accepted image(s), expected at least " + min));
-                    o.images().forEach(i -> orphanKeys.add(i.key()));
+                    orphans.addAll(o.images());
                 }
                 continue;
             }
@@ -305,19 +324,59 @@ final class IngestRun {
                 }
             }
         }
-        for (String key : orphanKeys) {
-            if (!keptKeys.contains(key)) {
-                store.delete(key);
-            }
-        }
         long classes = byClass.size() - small.size();
         if (classes < 2) {
             throw new IngestFailedException("expected at least 2 classes with at least " + min + " valid images "
                     + "each, found " + classes + (small.isEmpty() ? "" : "; too small: " + String.join(", ", small))
                     + "; " + rejected.size() + " file(s) rejected");
         }
+        images = withoutOrphanBytes(images, orphans);
         images.sort(Comparator.comparing(DatasetImage::key));
         return images;
+    }
+
+    /**
+     * Shards that hold bytes no kept image points at (a class rejected as too small after packing) are rewritten
+     * without them, so that a version stores exactly its images; returns the kept images with their new slices.
+     */
+    private List<DatasetImage> withoutOrphanBytes(List<DatasetImage> kept, List<DatasetImage> orphans) {
+        Set<ShardPacker.Slice> keptSlices = new java.util.HashSet<>();
+        kept.forEach(i -> keptSlices.add(slice(i)));
+        Set<String> shards = new TreeSet<>();
+        for (DatasetImage o : orphans) {
+            if (!keptSlices.contains(slice(o))) {
+                shards.add(o.shard());
+            }
+        }
+        if (shards.isEmpty()) {
+            return kept;
+        }
+        Map<ShardPacker.Slice, ShardPacker.Slice> moved = new HashMap<>();
+        for (String shard : shards) {
+            List<ShardPacker.Slice> stay = keptSlices.stream().filter(s -> s.shard().equals(shard)).toList();
+            if (!stay.isEmpty()) {
+                byte[] bytes = store.get(shard).orElseThrow(() -> new IllegalStateException("expected shard "
+                        + shard + " written by this ingest, found none"));
+                ShardPacker.Repacked r = ShardPacker.repack(shard, bytes, stay, packer.nextKey());
+                store.put(r.shard().key(), r.shard().bytes(), "application/octet-stream");
+                moved.putAll(r.moved());
+            }
+            store.delete(shard);
+        }
+        LOG.info("dataset {} version {}: rewrote {} shard(s) without the images of rejected classes", job.name(),
+                job.version(), shards.size());
+        List<DatasetImage> out = new ArrayList<>(kept.size());
+        for (DatasetImage i : kept) {
+            ShardPacker.Slice to = moved.get(slice(i));
+            out.add(to == null ? i : new DatasetImage(i.key(), i.className(), i.split(), i.sha256(), i.width(),
+                    i.height(), i.sourceFile(), i.augmentedFrom(), i.augmentation(), to.shard(), to.offset(),
+                    to.length()));
+        }
+        return out;
+    }
+
+    private static ShardPacker.Slice slice(DatasetImage i) {
+        return new ShardPacker.Slice(i.shard(), i.offset(), i.length());
     }
 
     private void publish(List<DatasetImage> images) {

@@ -1,9 +1,20 @@
 package io.finetune.dataset;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Where an ingest's time goes, summed over worker threads (CPU-side nanoseconds, not wall time). */
+/**
+ * Where an ingest's time goes: per stage summed over worker threads (CPU-side nanoseconds, not wall time), and the
+ * wall time of each phase (hashing, decoding, uploading, ...).
+ */
 public final class IngestTimings {
+    private record PhaseStart(String name, long nanos) {
+    }
+
+    private final List<PhaseStart> phases = new ArrayList<>();
     private final LongAdder read = new LongAdder();
     private final LongAdder decode = new LongAdder();
     private final LongAdder resize = new LongAdder();
@@ -28,6 +39,20 @@ public final class IngestTimings {
 
     void upload(long nanos) {
         upload.add(nanos);
+    }
+
+    synchronized void phase(String name) {
+        phases.add(new PhaseStart(name, System.nanoTime()));
+    }
+
+    /** Wall seconds of each phase in order, until the next one began (the last one until now). */
+    public synchronized Map<String, Double> phaseSeconds() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int i = 0; i < phases.size(); i++) {
+            long end = i + 1 < phases.size() ? phases.get(i + 1).nanos() : System.nanoTime();
+            out.merge(phases.get(i).name(), (end - phases.get(i).nanos()) / 1e9, Double::sum);
+        }
+        return out;
     }
 
     /** Seconds per stage, summed over threads. */

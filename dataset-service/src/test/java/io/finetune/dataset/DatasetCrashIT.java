@@ -45,6 +45,8 @@ class DatasetCrashIT {
         env.put("FINETUNE_DATASET_IMPORT_ROOTS", root.toString());
         env.put("FINETUNE_DATASET_WORK_DIR", root.resolve("work").toString());
         env.put("FINETUNE_DATASET_DECODE_THREADS", "1");
+        // Small shards, so that the import killed while decoding has written many objects already.
+        env.put("FINETUNE_DATASET_SHARD_BYTES", "65536");
         Path logs = RepositoryLayout.scratch("dataset-crash-logs");
         String name = "crash-" + ProcessHandle.current().pid();
         StoredObjects stored = new StoredObjects(infra.minioClient());

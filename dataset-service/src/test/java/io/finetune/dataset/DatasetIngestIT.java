@@ -56,6 +56,8 @@ class DatasetIngestIT {
         props.put("finetune.dataset.max-image-pixels", BadInputSet.MAX_PIXELS);
         props.put("finetune.dataset.max-upload-bytes", 3_000_000);
         props.put("finetune.dataset.work-dir", RepositoryLayout.scratch("dataset-work").toString());
+        // Small shards, so that every import spans several of them (flower5 at 128 px: ~300).
+        props.put("finetune.dataset.shard-bytes", 64 * 1024);
         server = ApplicationContext.run(EmbeddedServer.class, props);
         api = new DatasetApi("http://127.0.0.1:" + server.getPort());
         stored = new StoredObjects(infra.minioClient());
@@ -83,14 +85,35 @@ class DatasetIngestIT {
         return out;
     }
 
-    /** Every manifest line's object exists with that content; nothing else (no marker, no strays) is stored. */
+    /**
+     * Every manifest line's bytes are in a shard of the version with that content (sha256); the shards hold exactly
+     * the manifest's images, each content once, with no stray bytes; nothing else (no marker, no strays) is stored.
+     */
     private static void assertStoredExactly(String name, String version, List<DatasetImage> manifest) {
-        Set<String> expected = new HashSet<>();
+        Set<String> keys = new HashSet<>();
+        Map<String, TreeMap<Long, Long>> slicesByShard = new TreeMap<>();
         for (DatasetImage i : manifest) {
-            assertTrue(expected.add(i.key()), "each image stored once: " + i.key());
+            assertTrue(keys.add(i.key()), "each image listed once: " + i.key());
             assertTrue(i.key().startsWith(ObjectLayout.datasetVersionPrefix(name, version) + i.split().key() + "/"
                     + i.className() + "/" + i.sha256() + "."), i.key());
+            assertNotNull(i.shard(), "every image is in a shard: " + i);
+            assertTrue(i.shard().startsWith(ObjectLayout.datasetVersionPrefix(name, version) + "shards/"), i.shard());
+            Long before = slicesByShard.computeIfAbsent(i.shard(), k -> new TreeMap<>()).put(i.offset(), i.length());
+            assertNull(before, "each content stored once: " + i);
         }
+        for (var e : slicesByShard.entrySet()) {
+            byte[] shard = stored.bytes(e.getKey());
+            long end = 0;
+            for (var slice : e.getValue().entrySet()) {
+                assertEquals(end, slice.getKey(), "slices of " + e.getKey() + " follow each other without gaps");
+                end = slice.getKey() + slice.getValue();
+            }
+            assertEquals(shard.length, end, "no stray bytes at the end of " + e.getKey());
+        }
+        for (DatasetImage i : manifest) {
+            assertEquals(i.sha256(), Hashes.sha256(stored.image(i)), "stored bytes match the manifest hash: " + i);
+        }
+        Set<String> expected = new HashSet<>(slicesByShard.keySet());
         expected.add(ObjectLayout.datasetManifest(name, version));
         expected.add(ObjectLayout.datasetSummary(name, version));
         assertEquals(expected, new HashSet<>(stored.keys(ObjectLayout.datasetVersionPrefix(name, version))));
@@ -114,9 +137,6 @@ class DatasetIngestIT {
         manifest.forEach(i -> perClass.merge(i.className(), 1, Integer::sum));
         assertEquals(new TreeMap<>(BadInputSet.GOOD_PER_CLASS), perClass);
         assertStoredExactly(name, "1", manifest);
-        for (DatasetImage i : manifest.subList(0, 3)) {
-            assertEquals(i.sha256(), Hashes.sha256(stored.bytes(i.key())), "stored bytes match the manifest hash");
-        }
         DatasetImage rotated = manifest.stream().filter(i -> i.sourceFile().equals("cats/rotated.jpg")).findFirst()
                 .orElseThrow();
         assertEquals(30, rotated.width(), "EXIF-rotated image recorded upright");

@@ -44,6 +44,19 @@ final class StoredObjects {
         }
     }
 
+    /** The stored bytes of one manifest line: its slice of a shard (a ranged GET), or its own object. */
+    byte[] image(DatasetImage image) {
+        if (image.shard() == null) {
+            return bytes(image.key());
+        }
+        try (InputStream in = minio.getObject(GetObjectArgs.builder().bucket(ObjectLayout.DEFAULT_BUCKET)
+                .object(image.shard()).offset(image.offset()).length(image.length()).build())) {
+            return in.readAllBytes();
+        } catch (Exception e) {
+            throw new IllegalStateException("reading " + image.key() + " from " + image.shard() + " failed: " + e, e);
+        }
+    }
+
     List<DatasetImage> manifest(String name, String version) {
         String text = new String(bytes(ObjectLayout.datasetManifest(name, version)), StandardCharsets.UTF_8);
         return text.lines().filter(l -> !l.isBlank())

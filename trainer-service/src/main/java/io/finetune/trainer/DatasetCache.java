@@ -14,16 +14,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -32,7 +39,9 @@ import java.util.concurrent.Future;
 
 /**
  * Dataset versions from object storage, downloaded once per fingerprint into {@code workDir/datasets/{fingerprint}}
- * and marked complete last, so an interrupted download is repeated rather than trusted.
+ * and marked complete last, so an interrupted download is repeated rather than trusted. Images packed in shards
+ * come with one GET per shard, cut into files here and checked against their sha256; images stored as their own
+ * objects (versions written before shards) with one GET each.
  */
 @Singleton
 public class DatasetCache {
@@ -121,12 +130,27 @@ public class DatasetCache {
         ExecutorService pool = Executors.newFixedThreadPool(DOWNLOAD_THREADS);
         try {
             List<Future<?>> downloads = new ArrayList<>();
+            Map<String, List<DatasetImage>> missingByShard = new TreeMap<>();
             for (DatasetImage image : dataset.images()) {
                 Path target = dir.resolve(localName(image));
-                if (!Files.exists(target)) {
+                if (Files.exists(target)) {
+                    continue;
+                }
+                if (image.shard() != null) {
+                    missingByShard.computeIfAbsent(image.shard(), k -> new ArrayList<>()).add(image);
+                } else {
                     String key = objectKey(dataset.ref(), image);
                     downloads.add(pool.submit(() -> store.download(key, target)));
                 }
+            }
+            for (Map.Entry<String, List<DatasetImage>> shard : missingByShard.entrySet()) {
+                downloads.add(pool.submit(() -> {
+                    byte[] bytes = store.get(shard.getKey()).orElseThrow(() -> new IllegalStateException(
+                            "expected shard " + shard.getKey() + " named by the manifest of dataset "
+                                    + dataset.ref().name() + " " + dataset.ref().version() + ", found none"));
+                    unpack(shard.getKey(), bytes, shard.getValue(), dir);
+                    return null;
+                }));
             }
             for (Future<?> f : downloads) {
                 f.get();
@@ -143,9 +167,48 @@ public class DatasetCache {
             pool.shutdownNow();
         }
         Files.writeString(dir.resolve(COMPLETE), dataset.ref().name() + " " + dataset.ref().version());
-        LOG.info("downloaded dataset {} {} ({} images) into {} in {} s", dataset.ref().name(),
-                dataset.ref().version(), dataset.images().size(), dir,
+        LOG.info("downloaded dataset {} {} ({} images, {} shard(s)) into {} in {} s", dataset.ref().name(),
+                dataset.ref().version(), dataset.images().size(),
+                dataset.images().stream().map(DatasetImage::shard).filter(Objects::nonNull).distinct().count(), dir,
                 String.format("%.1f", (System.nanoTime() - start) / 1e9));
+    }
+
+    /**
+     * Writes each image's slice of a shard to its local file (through a temporary file, so that a file that exists
+     * is whole), after checking that the slice lies in the shard and has the manifest's sha256.
+     */
+    static void unpack(String shardKey, byte[] shard, List<DatasetImage> images, Path dir) throws IOException {
+        MessageDigest sha256 = sha256();
+        for (DatasetImage image : images) {
+            long offset = image.offset() == null ? -1 : image.offset();
+            long length = image.length() == null ? -1 : image.length();
+            if (offset < 0 || length < 0 || offset + length > shard.length) {
+                throw new IllegalStateException("expected " + image.key() + " within the " + shard.length
+                        + " bytes of shard " + shardKey + ", found offset " + image.offset() + " length "
+                        + image.length());
+            }
+            sha256.update(shard, (int) offset, (int) length);
+            String actual = HexFormat.of().formatHex(sha256.digest());
+            if (!actual.equals(image.sha256())) {
+                throw new IllegalStateException("expected sha256 " + image.sha256() + " for " + image.key()
+                        + " at offset " + offset + " of shard " + shardKey + ", found " + actual);
+            }
+            Path target = dir.resolve(localName(image));
+            Files.createDirectories(target.getParent());
+            Path tmp = target.resolveSibling(target.getFileName() + ".part");
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                out.write(shard, (int) offset, (int) length);
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("expected SHA-256 in every JDK, found none", e);
+        }
     }
 
     /** Manifest keys are full object keys; a key relative to the version folder is accepted too. */

@@ -28,24 +28,36 @@ import java.util.Random;
 import java.util.TreeMap;
 
 /**
- * Tiny generated datasets uploaded straight to MinIO in the dataset layout: images, then summary.json, then
- * manifest.jsonl last (the version is visible once the manifest exists). Each class is a distinct shape and hue on
- * a noisy background.
+ * Tiny generated datasets uploaded straight to MinIO in the dataset layout: images (packed in shards, or one object
+ * each as versions written before shards), then summary.json, then manifest.jsonl last (the version is visible once
+ * the manifest exists). Each class is a distinct shape and hue on a noisy background.
  */
 final class SyntheticDatasets {
     static final List<String> SHAPES = List.of("circle", "cross", "square", "stripes");
+    /** Images per shard: small, so that a dataset spans several shards. */
+    private static final int IMAGES_PER_SHARD = 10;
+
+    /** How the images' bytes are stored. */
+    enum Layout {
+        /** Packed in shards, as the dataset service writes them. */
+        SHARDS,
+        /** One object per image at the manifest key, as versions written before shards. */
+        OWN_OBJECTS
+    }
 
     private SyntheticDatasets() {
     }
 
     /** Uploads version "1" of {@code name}: per class {@code train} + {@code validation} + {@code test} images. */
     static DatasetSummary upload(MinioClient minio, String name, List<String> classes, int size, int train,
-                                 int validation, int test, long seed) throws Exception {
+                                 int validation, int test, long seed, Layout layout) throws Exception {
         Random random = new Random(seed);
         String version = "1";
         List<DatasetImage> lines = new ArrayList<>();
         Map<String, Map<String, Integer>> counts = new TreeMap<>();
         MessageDigest fingerprint = MessageDigest.getInstance("SHA-256");
+        ByteArrayOutputStream shard = new ByteArrayOutputStream();
+        int shards = 0;
         for (String cls : classes) {
             int shape = SHAPES.indexOf(cls);
             for (Split split : Split.values()) {
@@ -54,13 +66,29 @@ final class SyntheticDatasets {
                     byte[] png = png(image(shape, size, random));
                     String sha = sha256(png);
                     String key = ObjectLayout.datasetImage(name, version, split, cls, sha, "png");
-                    put(minio, key, png, "image/png");
-                    lines.add(new DatasetImage(key, cls, split, sha, size, size, cls + "/" + i + ".png", null,
-                            null));
+                    if (layout == Layout.OWN_OBJECTS) {
+                        put(minio, key, png, "image/png");
+                        lines.add(new DatasetImage(key, cls, split, sha, size, size, cls + "/" + i + ".png", null,
+                                null, null, null, null));
+                    } else {
+                        lines.add(new DatasetImage(key, cls, split, sha, size, size, cls + "/" + i + ".png", null,
+                                null, ObjectLayout.datasetShard(name, version, shards), (long) shard.size(),
+                                (long) png.length));
+                        shard.writeBytes(png);
+                        if (lines.size() % IMAGES_PER_SHARD == 0) {
+                            put(minio, ObjectLayout.datasetShard(name, version, shards++), shard.toByteArray(),
+                                    "application/octet-stream");
+                            shard.reset();
+                        }
+                    }
                     counts.computeIfAbsent(split.key(), k -> new TreeMap<>()).merge(cls, 1, Integer::sum);
                     fingerprint.update(sha.getBytes(StandardCharsets.UTF_8));
                 }
             }
+        }
+        if (shard.size() > 0) {
+            put(minio, ObjectLayout.datasetShard(name, version, shards), shard.toByteArray(),
+                    "application/octet-stream");
         }
         DatasetSummary summary = new DatasetSummary(DatasetSummary.SCHEMA_VERSION, name, version,
                 HexFormat.of().formatHex(fingerprint.digest()), List.copyOf(classes), new LinkedHashMap<>(counts),

@@ -103,9 +103,11 @@ class TrainerServiceIT {
     void start(Infra infra) throws Exception {
         this.infra = infra;
         minio = infra.minioClient();
-        SyntheticDatasets.upload(minio, shapes3, List.of("circle", "square", "stripes"), SIZE, 8, 3, 3, 1);
+        // shapes3 as a version written before shards (one object per image), shapes4 packed in shards.
+        SyntheticDatasets.upload(minio, shapes3, List.of("circle", "square", "stripes"), SIZE, 8, 3, 3, 1,
+                SyntheticDatasets.Layout.OWN_OBJECTS);
         SyntheticDatasets.upload(minio, shapes4, List.of("circle", "cross", "square", "stripes"), SIZE, 8, 3, 3,
-                2);
+                2, SyntheticDatasets.Layout.SHARDS);
         String group = "trainer-it-" + run;
         startGroupAtEnd(group);
         env = new LinkedHashMap<>(infra.serviceEnvironment());

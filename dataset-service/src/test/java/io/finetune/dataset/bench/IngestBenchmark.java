@@ -92,6 +92,45 @@ public final class IngestBenchmark {
         return rate;
     }
 
+    /** MB/s of parallel PUTs of shard-sized objects (what an ingest uploads now), without any decoding. */
+    private static double shardUploadCeiling(ObjectStore store, long shardBytes, int count, int threads)
+            throws Exception {
+        String name = "bench-shards-" + ProcessHandle.current().pid();
+        byte[] payload = new byte[(int) shardBytes];
+        new Random(2).nextBytes(payload);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        long t0 = System.nanoTime();
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String key = ObjectLayout.datasetShard(name, "1", i);
+                futures.add(pool.submit(() -> store.put(key, payload, "application/octet-stream")));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        double rate = count * (double) shardBytes / 1e6 / ((System.nanoTime() - t0) / 1e9);
+        store.deletePrefix(ObjectLayout.datasetPrefix(name));
+        return rate;
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+    }
+
+    private static double processCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+    }
+
     public static void main(String[] args) throws Exception {
         Path flower5 = RepositoryLayout.datasets().map(d -> d.resolve("flower5")).filter(Files::isDirectory)
                 .orElseThrow(() -> new IllegalStateException("expected ../shared/datasets/flower5, found nothing"));
@@ -115,24 +154,39 @@ public final class IngestBenchmark {
                     files = walk.filter(f -> f.toString().endsWith(".jpg")).sorted().toList();
                 }
                 int threads = Runtime.getRuntime().availableProcessors();
+                System.out.printf(Locale.ROOT, "load average at start: %s%n", loadAverage());
                 decodeCeiling(files, threads, 128);
                 double decodeOnly = decodeCeiling(files, threads, 0);
                 double decodeResize = decodeCeiling(files, threads, 128);
+                double decodeResize512 = decodeCeiling(files, threads, 512);
                 System.out.printf(Locale.ROOT, "ceiling: decode only %.1f images/s, decode+resize128+encode %.1f "
-                        + "images/s (%d threads, no storage, after a warm-up pass)%n", decodeOnly, decodeResize,
-                        threads);
+                        + "images/s, decode+resize512+encode %.1f images/s (%d threads, no storage, after a "
+                        + "warm-up pass; load %s)%n", decodeOnly, decodeResize, decodeResize512, threads,
+                        loadAverage());
                 ObjectStore store = server.getApplicationContext().getBean(ObjectStore.class);
-                int uploadThreads = server.getApplicationContext().getBean(DatasetConfiguration.class)
-                        .uploadThreads();
-                System.out.printf(Locale.ROOT, "ceiling: upload only %.1f objects/s (5 KB objects, %d threads)%n",
-                        uploadCeiling(store, files.size(), uploadThreads), uploadThreads);
+                DatasetConfiguration configuration = server.getApplicationContext()
+                        .getBean(DatasetConfiguration.class);
+                int uploadThreads = configuration.uploadThreads();
+                System.out.printf(Locale.ROOT, "ceiling: upload only %.1f objects/s (5 KB objects, one per image as "
+                        + "before shards, %d threads)%n", uploadCeiling(store, files.size(), uploadThreads),
+                        uploadThreads);
+                System.out.printf(Locale.ROOT, "ceiling: upload only %.1f MB/s (%d KiB shards, %d threads; load "
+                        + "%s)%n", shardUploadCeiling(store, configuration.shardBytes(), 24, uploadThreads),
+                        configuration.shardBytes() / 1024, uploadThreads, loadAverage());
                 int run = 0;
                 for (String policy : policies) {
                     String[] p = policy.split(":");
+                    int maxSide = p.length > 1 ? Integer.parseInt(p[1]) : 0;
+                    // The machine's speed drifts (a shared VM): measure the matching ceiling right before the ingest.
+                    double ceiling = decodeCeiling(files, threads, maxSide);
+                    System.out.printf(Locale.ROOT, "%-12s ceiling right before: %s %.1f images/s (load %s)%n",
+                            policy, maxSide > 0 ? "decode+resize" + maxSide + "+encode" : "decode only", ceiling,
+                            loadAverage());
                     String body = "{\"path\":\"flower5\",\"storage\":\"" + p[0] + "\""
                             + (p.length > 1 ? ",\"maxSide\":" + p[1] : "") + "}";
                     String name = "bench-flower5-" + ProcessHandle.current().pid() + "-" + (++run);
                     long t0 = System.nanoTime();
+                    double cpu0 = processCpuSeconds();
                     HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                                     + server.getPort() + "/datasets/" + name + "/import"))
                             .header("Content-Type", "application/json")
@@ -142,6 +196,7 @@ public final class IngestBenchmark {
                         throw new IllegalStateException("expected 202, found " + accepted.statusCode() + ": "
                                 + accepted.body());
                     }
+                    double acceptedAfter = (System.nanoTime() - t0) / 1e9;
                     IngestJob job = ingester.job(name, "1").orElseThrow();
                     while (job.state() == IngestState.INGESTING) {
                         Thread.sleep(50);
@@ -150,12 +205,27 @@ public final class IngestBenchmark {
                     if (job.state() != IngestState.READY) {
                         throw new IllegalStateException(policy + " failed: " + job.error());
                     }
+                    double cpu = processCpuSeconds() - cpu0;
                     int images = job.summary().images();
                     IngestTimings.Breakdown b = job.timings().breakdown();
+                    int shards = store.list(ObjectLayout.datasetVersionPrefix(name, "1") + "shards/").size();
                     System.out.printf(Locale.ROOT, "%-12s %5d images in %6.1f s = %6.1f images/s | thread-seconds:"
-                                    + " read %.1f, decode %.1f, resize+encode %.1f, upload %.1f%n", policy, images,
-                            seconds, images / seconds, b.readSeconds(), b.decodeSeconds(), b.resizeEncodeSeconds(),
-                            b.uploadSeconds());
+                                    + " read %.1f, decode %.1f, resize+encode %.1f, upload %.1f | %d shards | "
+                                    + "JVM CPU %.1f s | load %s%n", policy, images, seconds, images / seconds,
+                            b.readSeconds(), b.decodeSeconds(), b.resizeEncodeSeconds(), b.uploadSeconds(), shards,
+                            cpu, loadAverage());
+                    double decoding = job.timings().phaseSeconds().getOrDefault("decoding", Double.NaN);
+                    System.out.printf(Locale.ROOT, "%-12s end to end %.0f%% of that ceiling; decoding phase %.1f "
+                                    + "images/s = %.0f%% of it%n", "", 100 * images / seconds / ceiling,
+                            images / decoding, 100 * images / decoding / ceiling);
+                    StringBuilder phases = new StringBuilder();
+                    job.timings().phaseSeconds().forEach((phase, secs) -> {
+                        if (!phase.equals("done")) {
+                            phases.append(String.format(Locale.ROOT, " %s %.2f s,", phase, secs));
+                        }
+                    });
+                    System.out.printf(Locale.ROOT, "%-12s wall by phase: 202 Accepted after %.2f s (listing,"
+                            + " reservation),%s%n", "", acceptedAfter, phases.substring(0, phases.length() - 1));
                 }
             }
         }
