@@ -62,12 +62,20 @@ public class ModelRepository {
         return new ModelRef(ref.name(), pointer.version());
     }
 
-    /** Downloads a complete package (once per version: a local copy with its manifest is complete). */
+    /**
+     * Downloads a complete package, once per version: a local copy whose manifest equals the published one is
+     * complete and current. A local copy with a different manifest (the storage was reset and the version number
+     * reused by another model) is replaced.
+     */
     public LocalModel download(ModelRef ref) throws IOException {
         ModelRef resolved = resolve(ref);
         ModelManifest manifest = manifest(resolved);
         Path dir = cache.resolve(resolved.name()).resolve(resolved.version());
-        if (!Files.isRegularFile(dir.resolve(ObjectLayout.MODEL_MANIFEST))) {
+        if (!matchesLocalCopy(dir.resolve(ObjectLayout.MODEL_MANIFEST), manifest)) {
+            if (Files.isRegularFile(dir.resolve(ObjectLayout.MODEL_MANIFEST))) {
+                LOG.warn("local copy of model {} {} in {} is not the published package (different manifest); "
+                        + "downloading it again", resolved.name(), resolved.version(), dir);
+            }
             CheckpointSync.deleteTree(dir);
             String prefix = ObjectLayout.modelVersionPrefix(resolved.name(), resolved.version());
             for (String key : store.list(prefix)) {
@@ -80,6 +88,17 @@ public class ModelRepository {
                     dir.resolve(ObjectLayout.MODEL_MANIFEST));
         }
         return new LocalModel(resolved, manifest, dir);
+    }
+
+    private static boolean matchesLocalCopy(Path localManifest, ModelManifest published) {
+        if (!Files.isRegularFile(localManifest)) {
+            return false;
+        }
+        try {
+            return ContractCodec.read(Files.readAllBytes(localManifest), ModelManifest.class).equals(published);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Versions with a manifest, ascending. */
