@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 @Singleton
 class ModelRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
+    private static final java.time.Duration SLOW_LOAD_REPORT_PERIOD = java.time.Duration.ofSeconds(30);
 
     private final InferenceConfiguration config;
     private final ModelStore store;
@@ -40,6 +41,7 @@ class ModelRegistry {
         t.setDaemon(true);
         return t;
     });
+    private final SlowLoadReporter slowLoads = new SlowLoadReporter(SLOW_LOAD_REPORT_PERIOD);
     private volatile StartupGate gate;
 
     ModelRegistry(InferenceConfiguration config, ModelStore store, ModelLoader loader, InferenceMetrics metrics) {
@@ -148,7 +150,7 @@ class ModelRegistry {
             return;
         }
         long start = System.nanoTime();
-        try {
+        try (SlowLoadReporter.Watch watch = slowLoads.watch(Thread.currentThread(), name + " version " + version)) {
             LoadedModel next = loader.load(name, version, expectedClasses);
             String previous = served.activeVersion();
             served.activate(next);
@@ -180,6 +182,7 @@ class ModelRegistry {
     void close() throws InterruptedException {
         loads.shutdownNow();
         loads.awaitTermination(30, TimeUnit.SECONDS);
+        slowLoads.close();
         models.values().forEach(ServedModel::close);
     }
 }
