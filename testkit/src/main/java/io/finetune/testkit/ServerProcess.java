@@ -45,7 +45,10 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
-    /** Waits until {@code ready} holds, failing fast with the log's tail when the process dies or time runs out. */
+    /**
+     * Waits until {@code ready} holds, failing fast with the log's tail when the process dies or time runs out; a
+     * process still not ready at the deadline is killed.
+     */
     public ServerProcess awaitReady(Duration timeout, BooleanSupplier ready) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -67,8 +70,10 @@ public final class ServerProcess implements AutoCloseable {
                 throw new IllegalStateException("interrupted while waiting for " + name, e);
             }
         }
-        throw new IllegalStateException(name + " was not ready within " + timeout.toSeconds() + " s; log " + log
-                + ":\n" + tail());
+        String tail = tail();
+        kill(); // never leave a process that did not come up running past the test (it would hold ports and CPU)
+        throw new IllegalStateException(name + " was not ready within " + timeout.toSeconds() + " s (killed); log "
+                + log + ":\n" + tail);
     }
 
     public synchronized boolean isAlive() {
