@@ -42,6 +42,10 @@ final class SpecOptions {
     @Option(names = "--schedule", defaultValue = "CONSTANT", description = "CONSTANT or COSINE")
     TrainerOptions.LearningRateSchedule schedule;
 
+    @Option(names = "--no-feature-cache", description = "fine-tuning: run every batch through the frozen layers "
+            + "instead of training the head on their cached outputs (to compare epoch times)")
+    boolean noFeatureCache;
+
     @Option(names = "--seed", defaultValue = "42")
     long seed;
 
@@ -74,6 +78,6 @@ final class SpecOptions {
     }
 
     TrainerOptions trainerOptions() {
-        return TrainerOptions.DEFAULT.withSchedule(schedule);
+        return TrainerOptions.DEFAULT.withSchedule(schedule).withFeatureCache(!noFeatureCache);
     }
 }

@@ -21,13 +21,15 @@ import java.util.TreeMap;
  * (10x the forward convolution), allocates and zero-fills every activation on every step, and always computes the
  * input gradient of the first convolution. Here:
  * <ul>
- *   <li>forward: {@code conv2d} (oneDNN brgconv on NHWC, no reorders), max pool, then ReLU on the pooled map
- *       (max pool and ReLU commute, and the pooled map is 4x smaller);</li>
+ *   <li>forward: {@code conv2d} (oneDNN brgconv on NHWC, no reorders), max pool, then ReLU in place on the pooled
+ *       map (max pool and ReLU commute, and the pooled map is 4x smaller); layers with large outputs in sub-batches
+ *       so that pooling reads the convolution's output from cache;</li>
  *   <li>input gradient: a forward {@code conv2d} of the output gradient with the kernel flipped and its channel
  *       axes swapped, padded by k-1, again on brgconv; skipped below the lowest trainable layer;</li>
  *   <li>weight gradient: for the first layer (few input channels) one matrix product over an im2col matrix that
  *       a forward convolution builds; for the others, k x k matrix products over shifted row ranges of the input
- *       and of the zero-padded output gradient, with no im2col copy.</li>
+ *       and of the zero-padded output gradient, with no im2col copy;</li>
+ *   <li>dense layers: each op built once per batch size and reused ({@link ReusableOp}).</li>
  * </ul>
  * Supports {@link Conv} blocks without batch norm, stride 1 and valid padding, and {@link Dense} layers; anything
  * else runs on SameDiff ({@link #supports}). Not thread-safe: one caller at a time.
@@ -36,11 +38,17 @@ final class DirectExecutor {
     private static final int CACHED_BATCH_SIZES = 2;
     /** Up to this many kernel taps (k*k*C), the weight gradient goes through an im2col matrix (the first layer). */
     private static final int MAX_COLUMN_TAPS = 32;
+    /**
+     * Forward convolution output per sub-batch, about what stays in cache between convolution and pooling: at 180 px
+     * and batch 32, sub-batches of 4 cut the first layer's convolution + pooling from 20 to 14 ms.
+     */
+    static final long CHUNK_BYTES = 16L << 20;
 
     private final List<Layer> layers;
     private final List<Shape> shapes;
     private final Map<String, INDArray> params;
     private final int lowestTrainable;
+    private final long chunkBytes;
     private final Map<Integer, Buffers> buffers = new LinkedHashMap<>();
     private final Map<String, INDArray> gradients = new HashMap<>();
     private Map<String, Double> timings;
@@ -51,6 +59,20 @@ final class DirectExecutor {
      *                        get no backward pass; {@code layers.size()} when only forward is used
      */
     DirectExecutor(Network network, int from, int to, Map<String, INDArray> params, int lowestTrainable) {
+        this(network, from, to, params, lowestTrainable, CHUNK_BYTES);
+    }
+
+    /** As above, writing each parameter's gradient into the given array (views of one buffer, for one update). */
+    DirectExecutor(Network network, int from, int to, Map<String, INDArray> params, int lowestTrainable,
+                   Map<String, INDArray> gradientBuffers) {
+        this(network, from, to, params, lowestTrainable, CHUNK_BYTES);
+        gradients.putAll(gradientBuffers);
+    }
+
+    /** As above, with convolution outputs of up to {@code chunkBytes} per forward sub-batch (tests use small ones). */
+    DirectExecutor(Network network, int from, int to, Map<String, INDArray> params, int lowestTrainable,
+                   long chunkBytes) {
+        this.chunkBytes = chunkBytes;
         this.layers = network.architecture().layers().subList(from, to);
         this.shapes = network.architecture().shapes(network.imageSize(), network.numClasses()).subList(from, to + 1);
         this.params = params;
@@ -83,8 +105,8 @@ final class DirectExecutor {
         INDArray x = contiguous(input);
         for (int i = 0; i < layers.size(); i++) {
             b.inputs[i] = x;
-            x = layers.get(i) instanceof Conv c ? convForward(c, b.conv[i], x) : denseForward((Dense) layers.get(i),
-                    b.dense[i], x);
+            x = layers.get(i) instanceof Conv c ? convForward(c, b.conv[i], x, i >= lowestTrainable)
+                    : denseForward((Dense) layers.get(i), b.dense[i], x);
         }
         return x;
     }
@@ -120,25 +142,56 @@ final class DirectExecutor {
 
     // ---------------------------------------------------------------- convolution blocks
 
-    private INDArray convForward(Conv c, ConvBuffers b, INDArray x) {
+    /**
+     * Convolution, max pool, then ReLU in place on the pooled map. A layer with a large output runs the three over
+     * sub-batches of {@link ConvBuffers#chunk} images, so pooling reads the convolution's output while it
+     * is still in cache (at 180 px the first layer's output is 130 MB for 32 images); the full pre-pool map is kept
+     * only when {@code keepConv} (the backward pass needs it).
+     */
+    private INDArray convForward(Conv c, ConvBuffers b, INDArray x, boolean keepConv) {
+        INDArray w = param(c.name() + "/W");
+        INDArray bias = param(c.name() + "/b");
         long t = start();
-        exec("conv2d", c.kernel(), 0, new INDArray[]{x, param(c.name() + "/W"), param(c.name() + "/b")}, b.conv);
-        stop("conv2d", t);
-        INDArray y = b.conv;
+        if (c.maxPool() && b.chunk < b.batch) {
+            for (int first = 0; first < b.batch; first += b.chunk) {
+                int n = Math.min(b.chunk, b.batch - first);
+                INDArray convOut = keepConv ? images(b.conv(), first, n) : images(b.chunkConv(), 0, n);
+                exec("conv2d", c.kernel(), 0, new INDArray[]{images(x, first, n), w, bias}, convOut);
+                INDArray pooled = images(b.pooled, first, n);
+                pool("maxpool2d", new INDArray[]{convOut}, pooled);
+                if (c.relu()) {
+                    relu(pooled);
+                }
+            }
+            stop("conv2d + maxpool2d + relu in sub-batches, " + c.name(), t);
+            return b.pooled;
+        }
+        exec("conv2d", c.kernel(), 0, new INDArray[]{x, w, bias}, b.conv());
+        stop("conv2d, " + c.name(), t);
         if (c.maxPool()) {
             t = start();
-            pool("maxpool2d", new INDArray[]{b.conv}, b.pooled);
+            pool("maxpool2d", new INDArray[]{b.conv()}, b.pooled);
             stop("maxpool2d", t);
-            y = b.pooled;
         }
+        INDArray y = c.maxPool() ? b.pooled : b.conv();
         if (c.relu()) {
             t = start();
-            Nd4j.exec(DynamicCustomOp.builder("relu").addInputs(y).addOutputs(b.activated)
-                    .addFloatingPointArguments(0.0d).build());
+            relu(y);
             stop("relu", t);
-            y = b.activated;
         }
         return y;
+    }
+
+    /** ReLU in place: relu_bp's mask is the same from the activation as from its input. */
+    private static void relu(INDArray x) {
+        Nd4j.exec(DynamicCustomOp.builder("relu").addInputs(x).addOutputs(x).addFloatingPointArguments(0.0d).build());
+    }
+
+    /** Images {@code first .. first+count-1} of an NHWC batch: a contiguous view. */
+    private static INDArray images(INDArray batch, int first, int count) {
+        return first == 0 && count == batch.size(0) ? batch
+                : batch.get(NDArrayIndex.interval(first, first + count), NDArrayIndex.all(), NDArrayIndex.all(),
+                NDArrayIndex.all());
     }
 
     private INDArray convBackward(Conv c, ConvBuffers b, INDArray x, INDArray dOut, boolean needInput,
@@ -147,16 +200,16 @@ final class DirectExecutor {
         INDArray d = dOut;
         if (c.relu()) {
             long t = start();
-            INDArray preActivation = c.maxPool() ? b.pooled : b.conv;
+            INDArray activation = c.maxPool() ? b.pooled : b.conv();
             INDArray target = c.maxPool() ? b.dPooled : b.dConv;
-            Nd4j.exec(DynamicCustomOp.builder("relu_bp").addInputs(preActivation, d).addOutputs(target)
+            Nd4j.exec(DynamicCustomOp.builder("relu_bp").addInputs(activation, d).addOutputs(target)
                     .addFloatingPointArguments(0.0d).build());
             stop("relu_bp", t);
             d = target;
         }
         if (c.maxPool()) {
             long t = start();
-            pool("maxpool2d_bp", new INDArray[]{b.conv, d}, b.dConv);
+            pool("maxpool2d_bp", new INDArray[]{b.conv(), d}, b.dConv);
             stop("maxpool2d_bp", t);
             d = b.dConv;
         } else if (d != b.dConv) {
@@ -267,19 +320,21 @@ final class DirectExecutor {
     private INDArray denseForward(Dense dense, DenseBuffers b, INDArray x) {
         long t = start();
         INDArray flat = x.reshape('c', new long[]{b.batch, b.inputSize});
+        INDArray w = param(dense.name() + "/W");
+        INDArray bias = param(dense.name() + "/b");
         INDArray y;
         if (dense.relu() && b.batch > 1) {
             // one fused op; libnd4j's relu_layer rejects a batch of one as "not 2D"
-            Nd4j.exec(DynamicCustomOp.builder("relu_layer").addInputs(flat, param(dense.name() + "/W"),
-                    param(dense.name() + "/b")).addOutputs(b.activated).build());
+            b.op("relu_layer", () -> new ReusableOp("relu_layer", new INDArray[]{flat, w, bias},
+                    new INDArray[]{b.activated})).input(0, flat).run();
             y = b.activated;
         } else {
-            Nd4j.gemm(flat, param(dense.name() + "/W"), b.z, false, false, 1.0, 0.0);
-            b.z.addiRowVector(param(dense.name() + "/b"));
+            b.op("xw_plus_b", () -> new ReusableOp("xw_plus_b", new INDArray[]{flat, w, bias}, new INDArray[]{b.z}))
+                    .input(0, flat).run();
             y = b.z;
             if (dense.relu()) {
-                Nd4j.exec(DynamicCustomOp.builder("relu").addInputs(b.z).addOutputs(b.activated)
-                        .addFloatingPointArguments(0.0d).build());
+                b.op("relu", () -> new ReusableOp("relu", new INDArray[]{b.z}, new INDArray[]{b.activated})
+                        .floats(0.0)).run();
                 y = b.activated;
             }
         }
@@ -293,22 +348,27 @@ final class DirectExecutor {
         INDArray dz = dOut;
         if (dense.relu()) {
             dz = b.dz();
-            Nd4j.exec(DynamicCustomOp.builder("relu_bp").addInputs(b.activated, dOut).addOutputs(dz)
-                    .addFloatingPointArguments(0.0d).build());
+            INDArray target = dz;
+            b.op("relu_bp", () -> new ReusableOp("relu_bp", new INDArray[]{b.activated, dOut},
+                    new INDArray[]{target}).floats(0.0)).input(1, dOut).run();
         }
         INDArray flat = x.reshape('c', new long[]{b.batch, b.inputSize});
         INDArray w = param(dense.name() + "/W");
         INDArray gradW = gradient(dense.name() + "/W");
-        matmul(flat, dz, gradW, true);
         INDArray gradB = gradient(dense.name() + "/b");
-        dz.sum(gradB, 0);
+        INDArray g = dz;
+        b.op("weight gradient", () -> new ReusableOp("matmul", new INDArray[]{flat, g}, new INDArray[]{gradW})
+                .ints(1, 0, 0)).input(0, flat).input(1, dz).run();
+        b.op("bias gradient", () -> new ReusableOp("reduce_sum", new INDArray[]{g}, new INDArray[]{gradB}).ints(0))
+                .input(0, dz).run();
         grads.put(dense.name() + "/W", gradW);
         grads.put(dense.name() + "/b", gradB);
         INDArray dInput = null;
         if (needInput) {
-            dInput = b.dInput();
-            Nd4j.gemm(dz, w, dInput, false, true, 1.0, 0.0);
-            dInput = dInput.reshape('c', b.inputShape);
+            INDArray target = b.dInput();
+            b.op("input gradient", () -> new ReusableOp("matmul", new INDArray[]{g, w}, new INDArray[]{target})
+                    .ints(0, 1, 0)).input(0, dz).run();
+            dInput = target.reshape('c', b.inputShape);
         }
         stop("dense backward", t);
         return dInput;
@@ -371,7 +431,7 @@ final class DirectExecutor {
         Buffers(int batch) {
             for (int i = 0; i < layers.size(); i++) {
                 if (layers.get(i) instanceof Conv c) {
-                    conv[i] = new ConvBuffers(c, batch, shapes.get(i), shapes.get(i + 1));
+                    conv[i] = new ConvBuffers(c, batch, shapes.get(i), shapes.get(i + 1), chunkBytes);
                 } else {
                     dense[i] = new DenseBuffers((Dense) layers.get(i), batch, shapes.get(i), shapes.get(i + 1));
                 }
@@ -383,9 +443,11 @@ final class DirectExecutor {
         final int batch;
         final Shape in;
         final long[] convShape;
-        final INDArray conv;
+        /** Images per sub-batch of the forward convolution and pooling ({@link #convForward}). */
+        final int chunk;
         final INDArray pooled;
-        final INDArray activated;
+        private INDArray conv;
+        private INDArray chunkConv;
         INDArray dPooled;
         INDArray dConv;
         INDArray dConvPadded;
@@ -399,16 +461,31 @@ final class DirectExecutor {
         INDArray columnProduct;
         private final int kernel;
 
-        ConvBuffers(Conv c, int batch, Shape in, Shape out) {
+        ConvBuffers(Conv c, int batch, Shape in, Shape out, long chunkBytes) {
             this.batch = batch;
             this.kernel = c.kernel();
             this.in = in;
             int h = in.height() - c.kernel() + 1;
             int w = in.width() - c.kernel() + 1;
             convShape = new long[]{batch, h, w, c.filters()};
-            conv = Nd4j.create(DataType.FLOAT, convShape);
+            long imageBytes = 4L * h * w * c.filters();
+            chunk = (int) Math.max(1, Math.min(batch, chunkBytes / imageBytes));
             pooled = c.maxPool() ? Nd4j.create(DataType.FLOAT, out.batchShape(batch)) : null;
-            activated = c.relu() ? Nd4j.create(DataType.FLOAT, out.batchShape(batch)) : null;
+        }
+
+        /** The whole batch's convolution output (before pooling), allocated on first use. */
+        INDArray conv() {
+            if (conv == null) {
+                conv = Nd4j.create(DataType.FLOAT, convShape);
+            }
+            return conv;
+        }
+
+        INDArray chunkConv() {
+            if (chunkConv == null) {
+                chunkConv = Nd4j.create(DataType.FLOAT, chunk, convShape[1], convShape[2], convShape[3]);
+            }
+            return chunkConv;
         }
 
         void allocateBackward() {
@@ -450,6 +527,7 @@ final class DirectExecutor {
         final long[] inputShape;
         final INDArray z;
         final INDArray activated;
+        private final Map<String, ReusableOp> ops = new HashMap<>();
         private INDArray dz;
         private INDArray dInput;
 
@@ -459,6 +537,11 @@ final class DirectExecutor {
             this.inputShape = in.batchShape(batch);
             z = Nd4j.create(DataType.FLOAT, batch, out.size());
             activated = dense.relu() ? Nd4j.create(DataType.FLOAT, batch, out.size()) : null;
+        }
+
+        /** This layer's op of that role, built on first use and reused with these buffers afterwards. */
+        ReusableOp op(String role, java.util.function.Supplier<ReusableOp> build) {
+            return ops.computeIfAbsent(role, r -> build.get());
         }
 
         INDArray dz() {

@@ -10,21 +10,36 @@ import java.util.Map;
 
 /**
  * A {@link TrainGraph} whose gradients come from {@link DirectExecutor}: for plain conv/pool/dense stacks
- * (seed-cnn). Numerically the same as {@link SameDiffTrainGraph} within float tolerance (tested).
+ * (seed-cnn). Numerically the same as {@link SameDiffTrainGraph} within float tolerance (tested). Its trainable
+ * variables and their gradients are views of one buffer each, so the optimizer updates them with one Adam op.
  */
 public final class DirectTrainGraph extends TrainGraph {
     private final DirectExecutor executor;
     private final Map<String, INDArray> variables = new HashMap<>();
+    private final FlatArrays trainableVariables;
+    private final FlatArrays gradients;
 
     DirectTrainGraph(Network network, int from, List<String> trainable, int lowestTrainableLayer) {
         super(network, trainable);
         variables.putAll(network.params());
+        trainableVariables = new FlatArrays(trainable, n -> network.params().get(n).shape());
+        gradients = new FlatArrays(trainable, n -> network.params().get(n).shape());
         for (String name : trainable) {
-            variables.put(name, network.params().get(name).dup());
+            variables.put(name, trainableVariables.view(name).assign(network.params().get(name)));
         }
         executor = new DirectExecutor(network, from, network.architecture().layers().size(), variables,
-                lowestTrainableLayer - from);
+                lowestTrainableLayer - from, gradients.views());
         initOptimizer();
+    }
+
+    @Override
+    FlatArrays flatVariables() {
+        return trainableVariables;
+    }
+
+    @Override
+    FlatArrays flatGradients() {
+        return gradients;
     }
 
     /** For profiling: milliseconds per op kind accumulated over the steps from now on. */

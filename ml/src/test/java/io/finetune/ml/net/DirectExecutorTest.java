@@ -106,6 +106,30 @@ class DirectExecutorTest {
     }
 
     @Test
+    void convolutionAndPoolingInSubBatchesGiveTheSameOutputsAndGradientsAsWholeBatches() {
+        Network net = Network.initialize(seedCnn, SIZE, CLASSES, 11);
+        int layers = seedCnn.layers().size();
+        long twoImagesOfConv1 = 2L * 4 * (SIZE - 2) * (SIZE - 2) * 32;
+        INDArray x = input(5, 12);
+        DirectExecutor whole = new DirectExecutor(net, 0, layers, net.params(), layers, Long.MAX_VALUE);
+        DirectExecutor inferring = new DirectExecutor(net, 0, layers, net.params(), layers, twoImagesOfConv1);
+        INDArray expected = whole.forward(x).dup();
+        assertClose(expected, inferring.forward(x), "logits from sub-batches of 2, 2 and 1 image");
+        assertClose(expected, new DirectExecutor(net, 0, layers, net.params(), layers, 1).forward(x),
+                "logits from single images");
+
+        DirectExecutor training = new DirectExecutor(net, 0, layers, net.params(), 0, twoImagesOfConv1);
+        DirectExecutor trainingWhole = new DirectExecutor(net, 0, layers, net.params(), 0, Long.MAX_VALUE);
+        assertClose(expected, training.forward(x), "logits while training");
+        trainingWhole.forward(x);
+        INDArray dLogits = Nd4j.rand(DataType.FLOAT, 5, CLASSES);
+        Map<String, INDArray> chunked = Map.copyOf(training.backward(dLogits));
+        Map<String, INDArray> unchunked = trainingWhole.backward(dLogits);
+        assertEquals(unchunked.keySet(), chunked.keySet());
+        unchunked.forEach((name, g) -> assertClose(g, chunked.get(name), "gradient of " + name));
+    }
+
+    @Test
     void architecturesWithBatchNormRunOnSameDiff() {
         Architecture res = Architectures.byName(Architectures.RES_CNN);
         assertFalse(DirectExecutor.supports(res, 0, res.layers().size()));
