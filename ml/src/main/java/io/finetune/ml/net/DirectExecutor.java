@@ -39,10 +39,13 @@ final class DirectExecutor {
     /** Up to this many kernel taps (k*k*C), the weight gradient goes through an im2col matrix (the first layer). */
     private static final int MAX_COLUMN_TAPS = 32;
     /**
-     * Forward convolution output per sub-batch, about what stays in cache between convolution and pooling: at 180 px
-     * and batch 32, sub-batches of 4 cut the first layer's convolution + pooling from 20 to 14 ms.
+     * Forward convolution output per sub-batch, about what stays in cache between convolution and pooling, for
+     * layers whose whole-batch output is over {@link #LARGE_LAYER_FACTOR} times that. At 180 px and batch 32 only
+     * conv1 (130 MB) qualifies and runs in sub-batches of 2 images: measured forward median 38.1-39.8 ms against
+     * 39.4-40.7 ms with 16 MB sub-batches for conv1 and conv2 and 41.4 ms without sub-batches.
      */
-    static final long CHUNK_BYTES = 16L << 20;
+    static final long CHUNK_BYTES = 8L << 20;
+    private static final long LARGE_LAYER_FACTOR = 4;
 
     private final List<Layer> layers;
     private final List<Shape> shapes;
@@ -145,17 +148,18 @@ final class DirectExecutor {
     /**
      * Convolution, max pool, then ReLU in place on the pooled map. A layer with a large output runs the three over
      * sub-batches of {@link ConvBuffers#chunk} images, so pooling reads the convolution's output while it
-     * is still in cache (at 180 px the first layer's output is 130 MB for 32 images); the full pre-pool map is kept
-     * only when {@code keepConv} (the backward pass needs it).
+     * is still in cache (at 180 px the first layer's output is 130 MB for 32 images). Not when {@code keepConv}
+     * (the backward pass needs the whole pre-pool map): writing it in sub-batches measured slower (training
+     * forward median 59 ms in 8 MB sub-batches against 46 ms whole). See {@link #CHUNK_BYTES}.
      */
     private INDArray convForward(Conv c, ConvBuffers b, INDArray x, boolean keepConv) {
         INDArray w = param(c.name() + "/W");
         INDArray bias = param(c.name() + "/b");
         long t = start();
-        if (c.maxPool() && b.chunk < b.batch) {
+        if (c.maxPool() && b.chunk < b.batch && !keepConv) {
             for (int first = 0; first < b.batch; first += b.chunk) {
                 int n = Math.min(b.chunk, b.batch - first);
-                INDArray convOut = keepConv ? images(b.conv(), first, n) : images(b.chunkConv(), 0, n);
+                INDArray convOut = images(b.chunkConv(), 0, n);
                 exec("conv2d", c.kernel(), 0, new INDArray[]{images(x, first, n), w, bias}, convOut);
                 INDArray pooled = images(b.pooled, first, n);
                 pool("maxpool2d", new INDArray[]{convOut}, pooled);
@@ -317,29 +321,26 @@ final class DirectExecutor {
 
     // ---------------------------------------------------------------- dense layers
 
+    /**
+     * Matrix product, bias and ReLU, the last two in place. Not libnd4j's fused {@code relu_layer} or
+     * {@code xw_plus_b}: their oneDNN inner product reorders the weight matrix on every call (dense1: 1.6 MB),
+     * which made them slower than the three ops (batch 32: 224-330 us against 160-235 us; batch 1: 150-240 us
+     * against 50 us).
+     */
     private INDArray denseForward(Dense dense, DenseBuffers b, INDArray x) {
         long t = start();
         INDArray flat = x.reshape('c', new long[]{b.batch, b.inputSize});
         INDArray w = param(dense.name() + "/W");
         INDArray bias = param(dense.name() + "/b");
-        INDArray y;
-        if (dense.relu() && b.batch > 1) {
-            // one fused op; libnd4j's relu_layer rejects a batch of one as "not 2D"
-            b.op("relu_layer", () -> new ReusableOp("relu_layer", new INDArray[]{flat, w, bias},
-                    new INDArray[]{b.activated})).input(0, flat).run();
-            y = b.activated;
-        } else {
-            b.op("xw_plus_b", () -> new ReusableOp("xw_plus_b", new INDArray[]{flat, w, bias}, new INDArray[]{b.z}))
-                    .input(0, flat).run();
-            y = b.z;
-            if (dense.relu()) {
-                b.op("relu", () -> new ReusableOp("relu", new INDArray[]{b.z}, new INDArray[]{b.activated})
-                        .floats(0.0)).run();
-                y = b.activated;
-            }
+        b.op("product", () -> new ReusableOp("matmul", new INDArray[]{flat, w}, new INDArray[]{b.z}).ints(0, 0, 0))
+                .input(0, flat).run();
+        b.op("bias", () -> new ReusableOp("biasadd", new INDArray[]{b.z, bias}, new INDArray[]{b.z}).ints(0)).run();
+        if (dense.relu()) {
+            // in place: relu_bp's mask is the same from the activation as from its input
+            b.op("relu", () -> new ReusableOp("relu", new INDArray[]{b.z}, new INDArray[]{b.z}).floats(0.0)).run();
         }
         stop("dense", t);
-        return y;
+        return b.z;
     }
 
     private INDArray denseBackward(Dense dense, DenseBuffers b, INDArray x, INDArray dOut, boolean needInput,
@@ -349,7 +350,7 @@ final class DirectExecutor {
         if (dense.relu()) {
             dz = b.dz();
             INDArray target = dz;
-            b.op("relu_bp", () -> new ReusableOp("relu_bp", new INDArray[]{b.activated, dOut},
+            b.op("relu_bp", () -> new ReusableOp("relu_bp", new INDArray[]{b.z, dOut},
                     new INDArray[]{target}).floats(0.0)).input(1, dOut).run();
         }
         INDArray flat = x.reshape('c', new long[]{b.batch, b.inputSize});
@@ -469,7 +470,8 @@ final class DirectExecutor {
             int w = in.width() - c.kernel() + 1;
             convShape = new long[]{batch, h, w, c.filters()};
             long imageBytes = 4L * h * w * c.filters();
-            chunk = (int) Math.max(1, Math.min(batch, chunkBytes / imageBytes));
+            chunk = imageBytes * batch > LARGE_LAYER_FACTOR * chunkBytes
+                    ? (int) Math.max(1, Math.min(batch, chunkBytes / imageBytes)) : batch;
             pooled = c.maxPool() ? Nd4j.create(DataType.FLOAT, out.batchShape(batch)) : null;
         }
 
@@ -525,8 +527,8 @@ final class DirectExecutor {
         final int batch;
         final long inputSize;
         final long[] inputShape;
+        /** The layer's output: after ReLU for a ReLU layer. */
         final INDArray z;
-        final INDArray activated;
         private final Map<String, ReusableOp> ops = new HashMap<>();
         private INDArray dz;
         private INDArray dInput;
@@ -536,7 +538,6 @@ final class DirectExecutor {
             this.inputSize = in.size();
             this.inputShape = in.batchShape(batch);
             z = Nd4j.create(DataType.FLOAT, batch, out.size());
-            activated = dense.relu() ? Nd4j.create(DataType.FLOAT, batch, out.size()) : null;
         }
 
         /** This layer's op of that role, built on first use and reused with these buffers afterwards. */
@@ -546,7 +547,7 @@ final class DirectExecutor {
 
         INDArray dz() {
             if (dz == null) {
-                dz = Nd4j.create(DataType.FLOAT, activated.shape());
+                dz = Nd4j.create(DataType.FLOAT, z.shape());
             }
             return dz;
         }

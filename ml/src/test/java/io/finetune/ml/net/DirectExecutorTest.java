@@ -110,22 +110,25 @@ class DirectExecutorTest {
         Network net = Network.initialize(seedCnn, SIZE, CLASSES, 11);
         int layers = seedCnn.layers().size();
         long twoImagesOfConv1 = 2L * 4 * (SIZE - 2) * (SIZE - 2) * 32;
-        INDArray x = input(5, 12);
+        INDArray x = input(9, 12); // conv1's output for 9 images is over 4 x two images': it runs in sub-batches
         DirectExecutor whole = new DirectExecutor(net, 0, layers, net.params(), layers, Long.MAX_VALUE);
         DirectExecutor inferring = new DirectExecutor(net, 0, layers, net.params(), layers, twoImagesOfConv1);
         INDArray expected = whole.forward(x).dup();
-        assertClose(expected, inferring.forward(x), "logits from sub-batches of 2, 2 and 1 image");
+        assertClose(expected, inferring.forward(x), "logits from sub-batches of 2, 2, 2, 2 and 1 image");
         assertClose(expected, new DirectExecutor(net, 0, layers, net.params(), layers, 1).forward(x),
                 "logits from single images");
 
-        DirectExecutor training = new DirectExecutor(net, 0, layers, net.params(), 0, twoImagesOfConv1);
-        DirectExecutor trainingWhole = new DirectExecutor(net, 0, layers, net.params(), 0, Long.MAX_VALUE);
-        assertClose(expected, training.forward(x), "logits while training");
-        trainingWhole.forward(x);
-        INDArray dLogits = Nd4j.rand(DataType.FLOAT, 5, CLASSES);
-        Map<String, INDArray> chunked = Map.copyOf(training.backward(dLogits));
-        Map<String, INDArray> unchunked = trainingWhole.backward(dLogits);
+        // conv1 and conv2 frozen: conv1 runs in sub-batches, the layers above train on its output
+        int conv3 = seedCnn.indexOf("conv3");
+        DirectExecutor frozen = new DirectExecutor(net, 0, layers, net.params(), conv3, twoImagesOfConv1);
+        DirectExecutor frozenWhole = new DirectExecutor(net, 0, layers, net.params(), conv3, Long.MAX_VALUE);
+        assertClose(expected, frozen.forward(x), "logits while training above frozen layers");
+        frozenWhole.forward(x);
+        INDArray dLogits = Nd4j.rand(DataType.FLOAT, 9, CLASSES);
+        Map<String, INDArray> chunked = Map.copyOf(frozen.backward(dLogits));
+        Map<String, INDArray> unchunked = frozenWhole.backward(dLogits);
         assertEquals(unchunked.keySet(), chunked.keySet());
+        assertTrue(chunked.containsKey("conv3/W") && !chunked.containsKey("conv2/W"), chunked.keySet().toString());
         unchunked.forEach((name, g) -> assertClose(g, chunked.get(name), "gradient of " + name));
     }
 
