@@ -2,6 +2,8 @@ package io.finetune.ml;
 
 import io.finetune.ml.net.Architecture;
 import io.finetune.ml.net.Architectures;
+import io.finetune.ml.net.ParamSpec;
+import io.finetune.ml.net.Shape;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -27,11 +29,20 @@ class ArchitecturesTest {
     }
 
     @Test
-    void residualNetworkHasBatchNormAndGlobalPooling() {
+    void residualNetworkHasBatchNormResidualBlocksAndGlobalPooling() {
         Architecture res = Architectures.byName("res-cnn");
-        assertTrue(res.params(96, 5).get("stem").stream().anyMatch(p -> p.name().equals("stem/mean")));
+        assertTrue(res.params(96, 5).get("conv1").stream().anyMatch(p -> p.name().equals("conv1/mean")));
+        assertEquals(List.of("res3/a/W", "res3/a/gamma", "res3/a/beta", "res3/a/mean", "res3/a/var", "res3/b/W",
+                "res3/b/gamma", "res3/b/beta", "res3/b/mean", "res3/b/var"),
+                res.params(96, 5).get("res3").stream().map(ParamSpec::name).toList());
         assertEquals(1, res.shapes(96, 5).get(res.indexOf("pool") + 1).height());
-        assertTrue(res.parameterCount(180, 5, List.of()) < seed.parameterCount(180, 5, List.of()));
+        assertEquals(new Shape(12, 12, 128), res.shapes(180, 5).get(res.indexOf("res4") + 1));
+        assertEquals("res4", res.defaultCutPoint());
+        // global average pooling: a 33k-weight head where seed-cnn's flatten feeds 410k
+        assertEquals(128 * 128 + 128 + 128 * 102 + 102, res.parameterCount(180, 102, res.featureLayersUpTo("res4")));
+        assertTrue(res.parameterCount(180, 102, res.featureLayersUpTo("res4"))
+                < seed.parameterCount(180, 102, seed.featureLayersUpTo("conv4")) / 10);
+        assertEquals(8, res.minImageSize(), "same padding keeps every map at least 1 px");
     }
 
     @Test

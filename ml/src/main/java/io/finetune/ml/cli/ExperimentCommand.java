@@ -57,6 +57,13 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "1e-3")
     double learningRate;
 
+    @Option(names = "--schedule", defaultValue = "CONSTANT", description = "learning-rate schedule of all three runs: "
+            + "CONSTANT (the reference) or COSINE (default ${DEFAULT-VALUE})")
+    io.finetune.ml.TrainerOptions.LearningRateSchedule schedule;
+
+    @Option(names = "--cut", description = "fine-tune freeze cut point (default: the architecture's default)")
+    String cut;
+
     @Option(names = "--seed", defaultValue = "42")
     long seed;
 
@@ -79,7 +86,7 @@ final class ExperimentCommand implements Callable<Integer> {
 
         SpecOptions fine = options(root.resolve("flower102"), "finetune", epochs, augment);
         ModelManifest finetuned = TrainingJobs.run(new TrainingSpec(JobKind.FINETUNE, architecture,
-                flower102.classes(), imageSize, epochs, batchSize, learningRate, fine.augmentation(), null, null,
+                flower102.classes(), imageSize, epochs, batchSize, learningRate, fine.augmentation(), cut, null,
                 null, false, seed), flower102, base.out, fine, streams);
 
         SpecOptions scratchOptions = options(root.resolve("flower102"), "scratch", epochs, augment);
@@ -112,7 +119,7 @@ final class ExperimentCommand implements Callable<Integer> {
         o.batchSize = batchSize;
         o.learningRate = learningRate;
         o.augment = runAugment;
-        o.schedule = io.finetune.ml.TrainerOptions.LearningRateSchedule.CONSTANT;
+        o.schedule = schedule;
         o.seed = seed;
         o.name = "flowers-" + run;
         o.version = "1";
@@ -123,6 +130,9 @@ final class ExperimentCommand implements Callable<Integer> {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("datasets", root.toString());
         s.put("architecture", architecture);
+        s.put("schedule", schedule);
+        s.put("freezeCut", cut != null ? cut
+                : io.finetune.ml.net.Architectures.byName(architecture).defaultCutPoint());
         s.put("imageSize", imageSize);
         s.put("baseEpochs", baseEpochs);
         s.put("baseAugmentation", baseAugment);

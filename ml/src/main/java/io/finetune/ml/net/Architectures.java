@@ -46,21 +46,24 @@ public final class Architectures {
     }
 
     /**
-     * A compact residual network with batch norm and global average pooling: strided 3x3 convolutions halve the
-     * resolution four times, with a residual block at 32 and 64 channels.
+     * The stronger option: seed-cnn's four conv/pool stages with batch norm after each pool, same padding, 64 and
+     * 128 channels in the two smaller stages, a residual block after each of them, and global average pooling in
+     * place of the 12,800-input flatten (so the head has 33k weights, not 418k). Every layer runs on
+     * {@link DirectExecutor}.
      */
     private static Architecture resCnn() {
         List<Layer> layers = List.of(
-                new Conv("stem", 3, 16, 2, true, true, true, false),
-                new Conv("conv2", 3, 32, 2, true, true, true, false),
-                new Residual("res2", 32),
-                new Conv("conv3", 3, 64, 2, true, true, true, false),
+                new Conv("conv1", 3, 32, 1, true, true, true, true),
+                new Conv("conv2", 3, 32, 1, true, true, true, true),
+                new Conv("conv3", 3, 64, 1, true, true, true, true),
                 new Residual("res3", 64),
-                new Conv("conv4", 3, 128, 2, true, true, true, false),
+                new Conv("conv4", 3, 128, 1, true, true, true, true),
+                new Residual("res4", 128),
                 new GlobalAveragePool("pool"),
                 new Dense("dense1", 128, true),
                 Dense.classifier("output"));
-        return new Architecture(RES_CNN, "compact residual CNN with batch norm and global average pooling", layers,
-                List.of("stem", "conv2", "res2", "conv3", "res3", "conv4"), "conv4");
+        return new Architecture(RES_CNN, "residual CNN: 4 conv/pool/batch-norm stages, 2 residual blocks, global "
+                + "average pooling, dense 128, softmax", layers,
+                List.of("conv1", "conv2", "conv3", "res3", "conv4", "res4"), "res4");
     }
 }

@@ -2,37 +2,46 @@ package io.finetune.ml.net;
 
 import io.finetune.ml.net.Layers.Conv;
 import io.finetune.ml.net.Layers.Dense;
+import io.finetune.ml.net.Layers.GlobalAveragePool;
+import io.finetune.ml.net.Layers.Residual;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Runs a plain stack of convolution blocks and dense layers op by op on buffers allocated once per batch size, with
- * the backward pass written out by hand. It exists for speed: in DL4J 1.0.0-M2.1 SameDiff's {@code conv2d_bp}
- * lets oneDNN pick Winograd kernels in blocked layouts and reorders every activation in and out on each call
- * (10x the forward convolution), allocates and zero-fills every activation on every step, and always computes the
- * input gradient of the first convolution. Here:
+ * Runs a stack of convolution blocks, residual blocks, global average pooling and dense layers op by op on buffers
+ * allocated once per batch size, with the backward pass written out by hand. It exists for speed: in DL4J
+ * 1.0.0-M2.1 SameDiff's {@code conv2d_bp} lets oneDNN pick Winograd kernels in blocked layouts and reorders every
+ * activation in and out on each call (10x the forward convolution), allocates and zero-fills every activation on
+ * every step, and always computes the input gradient of the first convolution. Here:
  * <ul>
  *   <li>forward: {@code conv2d} (oneDNN brgconv on NHWC, no reorders), max pool, then ReLU in place on the pooled
  *       map (max pool and ReLU commute, and the pooled map is 4x smaller); layers with large outputs in sub-batches
  *       so that pooling reads the convolution's output from cache;</li>
+ *   <li>batch norm (after the pool): batch moments as matrix products with a ones vector, the normalized map kept
+ *       for the backward pass; running statistics updated in place with momentum
+ *       {@link GraphBuilder#BATCH_NORM_MOMENTUM}; with running statistics and no backward pass, one scale and
+ *       shift;</li>
  *   <li>input gradient: a forward {@code conv2d} of the output gradient with the kernel flipped and its channel
- *       axes swapped, padded by k-1, again on brgconv; skipped below the lowest trainable layer;</li>
+ *       axes swapped, padded by k-1-p, again on brgconv; skipped below the lowest trainable layer;</li>
  *   <li>weight gradient: for the first layer (few input channels) one matrix product over an im2col matrix that
- *       a forward convolution builds; for the others, k x k matrix products over shifted row ranges of the input
- *       and of the zero-padded output gradient, with no im2col copy;</li>
+ *       a forward convolution builds; for the others, k x k matrix products over shifted row ranges of the
+ *       (zero-padded) input and of the zero-padded output gradient, with no im2col copy;</li>
  *   <li>dense layers: each op built once per batch size and reused ({@link ReusableOp}).</li>
  * </ul>
- * Supports {@link Conv} blocks without batch norm, stride 1 and valid padding, and {@link Dense} layers; anything
- * else runs on SameDiff ({@link #supports}). Not thread-safe: one caller at a time.
+ * Supports {@link Conv} blocks of stride 1 (valid or same padding, with or without batch norm), {@link Residual}
+ * blocks, {@link GlobalAveragePool} and {@link Dense} layers; anything else runs on SameDiff ({@link #supports}).
+ * Not thread-safe: one caller at a time.
  */
 final class DirectExecutor {
     private static final int CACHED_BATCH_SIZES = 2;
@@ -51,41 +60,50 @@ final class DirectExecutor {
     private final List<Shape> shapes;
     private final Map<String, INDArray> params;
     private final int lowestTrainable;
+    private final Set<String> batchStatisticLayers;
     private final long chunkBytes;
     private final Map<Integer, Buffers> buffers = new LinkedHashMap<>();
     private final Map<String, INDArray> gradients = new HashMap<>();
+    private INDArray ones;
     private Map<String, Double> timings;
 
     /**
+     * For inference: every batch norm uses its running statistics.
+     *
      * @param params          parameter arrays by name, read at every call (the caller updates them in place)
      * @param lowestTrainable index (within {@code from..to}) of the lowest layer needing gradients; layers below it
      *                        get no backward pass; {@code layers.size()} when only forward is used
      */
     DirectExecutor(Network network, int from, int to, Map<String, INDArray> params, int lowestTrainable) {
-        this(network, from, to, params, lowestTrainable, CHUNK_BYTES);
+        this(network, from, to, params, lowestTrainable, Set.of(), CHUNK_BYTES);
     }
 
-    /** As above, writing each parameter's gradient into the given array (views of one buffer, for one update). */
+    /**
+     * For training: batch norm of the layers named in {@code batchStatisticLayers} normalizes with the batch moments
+     * and moves the running statistics (in {@code params}) towards them; each parameter's gradient is written into
+     * the given array (views of one buffer, for one update).
+     */
     DirectExecutor(Network network, int from, int to, Map<String, INDArray> params, int lowestTrainable,
-                   Map<String, INDArray> gradientBuffers) {
-        this(network, from, to, params, lowestTrainable, CHUNK_BYTES);
+                   Set<String> batchStatisticLayers, Map<String, INDArray> gradientBuffers) {
+        this(network, from, to, params, lowestTrainable, batchStatisticLayers, CHUNK_BYTES);
         gradients.putAll(gradientBuffers);
     }
 
     /** As above, with convolution outputs of up to {@code chunkBytes} per forward sub-batch (tests use small ones). */
     DirectExecutor(Network network, int from, int to, Map<String, INDArray> params, int lowestTrainable,
-                   long chunkBytes) {
+                   Set<String> batchStatisticLayers, long chunkBytes) {
         this.chunkBytes = chunkBytes;
         this.layers = network.architecture().layers().subList(from, to);
         this.shapes = network.architecture().shapes(network.imageSize(), network.numClasses()).subList(from, to + 1);
         this.params = params;
         this.lowestTrainable = lowestTrainable;
+        this.batchStatisticLayers = Set.copyOf(batchStatisticLayers);
     }
 
     static boolean supports(Architecture architecture, int from, int to) {
         for (Layer layer : architecture.layers().subList(from, to)) {
-            boolean ok = layer instanceof Dense || layer instanceof Conv c && !c.batchNorm() && c.stride() == 1
-                    && !c.samePadding();
+            boolean ok = layer instanceof Dense || layer instanceof Residual || layer instanceof GlobalAveragePool
+                    || layer instanceof Conv c && c.stride() == 1;
             if (!ok) {
                 return false;
             }
@@ -108,8 +126,7 @@ final class DirectExecutor {
         INDArray x = contiguous(input);
         for (int i = 0; i < layers.size(); i++) {
             b.inputs[i] = x;
-            x = layers.get(i) instanceof Conv c ? convForward(c, b.conv[i], x, i >= lowestTrainable)
-                    : denseForward((Dense) layers.get(i), b.dense[i], x);
+            x = b.steps[i].forward(x, i >= lowestTrainable);
         }
         return x;
     }
@@ -123,9 +140,7 @@ final class DirectExecutor {
         Map<String, INDArray> grads = new LinkedHashMap<>();
         INDArray d = outputGradient;
         for (int i = layers.size() - 1; i >= lowestTrainable; i--) {
-            boolean needInput = i > lowestTrainable;
-            d = layers.get(i) instanceof Conv c ? convBackward(c, b.conv[i], b.inputs[i], d, needInput, grads)
-                    : denseBackward((Dense) layers.get(i), b.dense[i], b.inputs[i], d, needInput, grads);
+            d = b.steps[i].backward(b.inputs[i], d, i > lowestTrainable, grads);
         }
         return grads;
     }
@@ -143,47 +158,493 @@ final class DirectExecutor {
         return b;
     }
 
+    /** One layer's forward and backward pass on buffers for one batch size. */
+    private interface Step {
+        /** {@code keep}: the backward pass will run through this layer, so keep what it needs. */
+        INDArray forward(INDArray x, boolean keep);
+
+        /** The gradient of the layer's input (null unless {@code needInput}); parameter gradients into grads. */
+        INDArray backward(INDArray x, INDArray dOut, boolean needInput, Map<String, INDArray> grads);
+    }
+
+    private final class Buffers {
+        final INDArray[] inputs = new INDArray[layers.size()];
+        final Step[] steps = new Step[layers.size()];
+
+        Buffers(int batch) {
+            for (int i = 0; i < layers.size(); i++) {
+                Layer layer = layers.get(i);
+                Shape in = shapes.get(i);
+                boolean batchStatistics = batchStatisticLayers.contains(layer.name());
+                if (layer instanceof Conv c) {
+                    steps[i] = new ConvUnit(c, batch, in, batchStatistics);
+                } else if (layer instanceof Residual r) {
+                    steps[i] = new ResidualBlock(r, batch, in, batchStatistics);
+                } else if (layer instanceof GlobalAveragePool) {
+                    steps[i] = new AveragePool(batch, in);
+                } else {
+                    steps[i] = new DenseStep((Dense) layer, batch, in, shapes.get(i + 1));
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- convolution blocks
 
     /**
-     * Convolution, max pool, then ReLU in place on the pooled map. A layer with a large output runs the three over
-     * sub-batches of {@link ConvBuffers#chunk} images, so pooling reads the convolution's output while it
-     * is still in cache (at 180 px the first layer's output is 130 MB for 32 images). Not when {@code keepConv}
-     * (the backward pass needs the whole pre-pool map): writing it in sub-batches measured slower (training
-     * forward median 59 ms in 8 MB sub-batches against 46 ms whole). See {@link #CHUNK_BYTES}.
+     * Convolution, max pool, batch norm, ReLU (each but the convolution optional) on one batch size's buffers.
+     * Without batch norm, ReLU runs in place on the pooled map. A pooled layer with a large output runs
+     * convolution and pooling over sub-batches of {@link #chunk} images, so pooling reads the convolution's output
+     * while it is still in cache (at 180 px the first layer's output is 130 MB for 32 images). Not when the
+     * backward pass needs the whole pre-pool map: writing it in sub-batches measured slower (training forward
+     * median 59 ms in 8 MB sub-batches against 46 ms whole). See {@link #CHUNK_BYTES}.
      */
-    private INDArray convForward(Conv c, ConvBuffers b, INDArray x, boolean keepConv) {
-        INDArray w = param(c.name() + "/W");
-        INDArray bias = param(c.name() + "/b");
-        long t = start();
-        if (c.maxPool() && b.chunk < b.batch && !keepConv) {
-            for (int first = 0; first < b.batch; first += b.chunk) {
-                int n = Math.min(b.chunk, b.batch - first);
-                INDArray convOut = images(b.chunkConv(), 0, n);
-                exec("conv2d", c.kernel(), 0, new INDArray[]{images(x, first, n), w, bias}, convOut);
-                INDArray pooled = images(b.pooled, first, n);
-                pool("maxpool2d", new INDArray[]{convOut}, pooled);
-                if (c.relu()) {
-                    relu(pooled);
+    private final class ConvUnit implements Step {
+        final Conv c;
+        final int batch;
+        final Shape in;
+        final int pad;
+        final boolean batchStatistics;
+        final long[] convShape;
+        final int chunk;
+        final INDArray pooled;
+        private INDArray conv;
+        private INDArray chunkConv;
+        /** Batch norm: output, normalized map (recomputed for the backward pass), the mean and variance used. */
+        private INDArray normOut;
+        private INDArray normalized;
+        private INDArray scratch;
+        private final INDArray sums;
+        private final INDArray mean;
+        private final INDArray variance;
+        private INDArray unitScale;
+        private INDArray zeroShift;
+        private INDArray unitVariance;
+        private INDArray output;
+        private INDArray dMasked;
+        private INDArray dPre;
+        private INDArray dConv;
+        private INDArray dConvPadded;
+        private INDArray dConvInterior;
+        private INDArray xPadded;
+        private INDArray xInterior;
+        private INDArray dInput;
+        private INDArray columns;
+        private INDArray selection;
+        private INDArray selectionBias;
+        private INDArray columnProduct;
+        private INDArray weightRows;
+
+        ConvUnit(Conv c, int batch, Shape in, boolean batchStatistics) {
+            this.c = c;
+            this.batch = batch;
+            this.in = in;
+            this.pad = c.padding();
+            this.batchStatistics = batchStatistics;
+            int h = in.height() + 2 * pad - c.kernel() + 1;
+            int w = in.width() + 2 * pad - c.kernel() + 1;
+            convShape = new long[]{batch, h, w, c.filters()};
+            long imageBytes = 4L * h * w * c.filters();
+            chunk = imageBytes * batch > LARGE_LAYER_FACTOR * chunkBytes
+                    ? (int) Math.max(1, Math.min(batch, chunkBytes / imageBytes)) : batch;
+            pooled = c.maxPool() ? Nd4j.create(DataType.FLOAT, batch, (h + 1) / 2, (w + 1) / 2, c.filters()) : null;
+            sums = c.batchNorm() ? Nd4j.create(DataType.FLOAT, 1, c.filters()) : null;
+            mean = c.batchNorm() ? Nd4j.create(DataType.FLOAT, c.filters()) : null;
+            variance = c.batchNorm() ? Nd4j.create(DataType.FLOAT, c.filters()) : null;
+        }
+
+        /** The whole batch's convolution output (before pooling), allocated on first use. */
+        INDArray conv() {
+            if (conv == null) {
+                conv = Nd4j.create(DataType.FLOAT, convShape);
+            }
+            return conv;
+        }
+
+        /** The map batch norm reads: pooled, or the convolution's output. */
+        private INDArray preNorm() {
+            return c.maxPool() ? pooled : conv();
+        }
+
+        /** The output of the last forward pass (after ReLU when the block has one). */
+        INDArray output() {
+            return output;
+        }
+
+        @Override
+        public INDArray forward(INDArray x, boolean keep) {
+            INDArray w = param(c.name() + "/W");
+            INDArray[] convInputs = c.batchNorm() ? new INDArray[]{x, w}
+                    : new INDArray[]{x, w, param(c.name() + "/b")};
+            boolean reluDone = false;
+            long t = start();
+            if (c.maxPool() && chunk < batch && !keep) {
+                if (chunkConv == null) {
+                    chunkConv = Nd4j.create(DataType.FLOAT, chunk, convShape[1], convShape[2], convShape[3]);
+                }
+                for (int first = 0; first < batch; first += chunk) {
+                    int n = Math.min(chunk, batch - first);
+                    INDArray convOut = images(chunkConv, 0, n);
+                    INDArray[] inputs = convInputs.clone();
+                    inputs[0] = images(x, first, n);
+                    convolve(pad, inputs, convOut);
+                    INDArray pooledPart = images(pooled, first, n);
+                    pool("maxpool2d", new INDArray[]{convOut}, pooledPart);
+                    if (c.relu() && !c.batchNorm()) {
+                        relu(pooledPart);
+                    }
+                }
+                reluDone = !c.batchNorm();
+                stop("conv2d + maxpool2d in sub-batches, " + c.name(), t);
+            } else {
+                convolve(pad, convInputs, conv());
+                stop("conv2d, " + c.name(), t);
+                if (c.maxPool()) {
+                    t = start();
+                    pool("maxpool2d", new INDArray[]{conv()}, pooled);
+                    stop("maxpool2d", t);
                 }
             }
-            stop("conv2d + maxpool2d + relu in sub-batches, " + c.name(), t);
-            return b.pooled;
+            INDArray y = preNorm();
+            if (c.batchNorm()) {
+                t = start();
+                y = normalize(y);
+                stop("batch norm", t);
+            }
+            if (c.relu() && !reluDone) {
+                t = start();
+                relu(y);
+                stop("relu", t);
+            }
+            output = y;
+            return y;
         }
-        exec("conv2d", c.kernel(), 0, new INDArray[]{x, w, bias}, b.conv());
-        stop("conv2d, " + c.name(), t);
-        if (c.maxPool()) {
+
+        /**
+         * Batch norm over the channels of {@code pre} into {@link #normOut}: with the batch's mean and variance
+         * (moving the running statistics towards them), or with the running ones. The moments are matrix products
+         * with a ones row (variance of the centred map, not E[x^2] - mean^2); the per-channel arithmetic runs in Java
+         * on C floats; the normalization is libnd4j's {@code batchnorm} op (oneDNN, one pass).
+         */
+        private INDArray normalize(INDArray pre) {
+            int channels = c.filters();
+            long rows = pre.length() / channels;
+            if (normOut == null) {
+                normOut = Nd4j.create(DataType.FLOAT, pre.shape());
+            }
+            float[] runningMean = param(c.name() + "/mean").toFloatVector();
+            float[] runningVar = param(c.name() + "/var").toFloatVector();
+            if (batchStatistics) {
+                if (scratch == null) {
+                    scratch = Nd4j.create(DataType.FLOAT, pre.shape());
+                }
+                INDArray p = pre.reshape('c', rows, channels);
+                INDArray squares = scratch.reshape('c', rows, channels);
+                matmul(ones(rows), p, sums, false);
+                float[] m = sums.toFloatVector();
+                for (int k = 0; k < channels; k++) {
+                    m[k] /= rows;
+                }
+                mean.assign(Nd4j.createFromArray(m));
+                binary("subtract", p, mean.reshape(1, channels), squares);
+                binary("multiply", squares, squares, squares);
+                matmul(ones(rows), squares, sums, false);
+                float[] v = sums.toFloatVector();
+                double momentum = GraphBuilder.BATCH_NORM_MOMENTUM;
+                for (int k = 0; k < channels; k++) {
+                    v[k] /= rows;
+                    runningMean[k] = (float) (momentum * runningMean[k] + (1 - momentum) * m[k]);
+                    runningVar[k] = (float) (momentum * runningVar[k] + (1 - momentum) * v[k]);
+                }
+                variance.assign(Nd4j.createFromArray(v));
+                param(c.name() + "/mean").assign(Nd4j.createFromArray(runningMean));
+                param(c.name() + "/var").assign(Nd4j.createFromArray(runningVar));
+            } else {
+                mean.assign(Nd4j.createFromArray(runningMean));
+                variance.assign(Nd4j.createFromArray(runningVar));
+            }
+            batchNorm(pre, mean, variance, param(c.name() + "/gamma"), param(c.name() + "/beta"), normOut);
+            return normOut;
+        }
+
+        @Override
+        public INDArray backward(INDArray x, INDArray dOut, boolean needInput, Map<String, INDArray> grads) {
+            allocateBackward();
+            INDArray d = dOut;
+            if (c.relu()) {
+                long t = start();
+                INDArray target = c.batchNorm() || c.maxPool() ? dMasked : dConv;
+                Nd4j.exec(DynamicCustomOp.builder("relu_bp").addInputs(output, d).addOutputs(target)
+                        .addFloatingPointArguments(0.0d).build());
+                stop("relu_bp", t);
+                d = target;
+            }
+            if (c.batchNorm()) {
+                long t = start();
+                INDArray target = c.maxPool() ? dPre : dConv;
+                normalizeBackward(d, target, grads);
+                stop("batch norm backward", t);
+                d = target;
+            }
+            if (c.maxPool()) {
+                long t = start();
+                pool("maxpool2d_bp", new INDArray[]{conv(), d}, dConv);
+                stop("maxpool2d_bp", t);
+                d = dConv;
+            } else if (d != dConv) {
+                dConv.assign(d);
+            }
+            INDArray w = param(c.name() + "/W");
+            INDArray gradW = columns != null ? weightGradientFromColumns(x) : weightGradientFromShiftedRows(x);
+            grads.put(c.name() + "/W", gradW);
+            if (!c.batchNorm()) {
+                grads.put(c.name() + "/b", gradient(c.name() + "/b"));
+            }
+            if (!needInput) {
+                return null;
+            }
+            long t = start();
+            convolve(c.kernel() - 1 - pad, new INDArray[]{dConv, flipped(w, c.kernel())}, dInput);
+            stop("conv input gradient", t);
+            return dInput;
+        }
+
+        /**
+         * d(pre) from d(out), and the gradients of gamma and beta. With batch statistics the mean and variance
+         * depend on the input: d(pre) = a * (dOut - mean(dOut) - xhat * mean(dOut * xhat)), a = gamma / std.
+         * libnd4j's {@code batchnorm_bp} computes the same but took 140 ms for conv1 at 180 px (no oneDNN path).
+         */
+        private void normalizeBackward(INDArray dOutMap, INDArray target, Map<String, INDArray> grads) {
+            int channels = c.filters();
+            long rows = dOutMap.length() / channels;
+            if (normalized == null) {
+                normalized = Nd4j.create(DataType.FLOAT, target.shape());
+                if (scratch == null) {
+                    scratch = Nd4j.create(DataType.FLOAT, target.shape());
+                }
+                unitScale = Nd4j.ones(DataType.FLOAT, channels);
+                zeroShift = Nd4j.zeros(DataType.FLOAT, channels);
+                unitVariance = Nd4j.zeros(DataType.FLOAT, channels).addi(1 - GraphBuilder.BATCH_NORM_EPSILON);
+            }
+            batchNorm(preNorm(), mean, variance, unitScale, zeroShift, normalized);
+            INDArray dz = dOutMap.reshape('c', rows, channels);
+            INDArray xhat = normalized.reshape('c', rows, channels);
+            INDArray products = scratch.reshape('c', rows, channels);
+            INDArray gradGamma = gradient(c.name() + "/gamma");
+            INDArray gradBeta = gradient(c.name() + "/beta");
+            matmul(ones(rows), dz, gradBeta.reshape(1, channels), false);
+            binary("multiply", dz, xhat, products);
+            matmul(ones(rows), products, gradGamma.reshape(1, channels), false);
+            grads.put(c.name() + "/gamma", gradGamma);
+            grads.put(c.name() + "/beta", gradBeta);
+            float[] gamma = param(c.name() + "/gamma").toFloatVector();
+            float[] v = variance.toFloatVector();
+            float[] dGamma = gradGamma.toFloatVector();
+            float[] dBeta = gradBeta.toFloatVector();
+            float[] a = new float[channels];
+            float[] b = new float[channels];
+            float[] shift = new float[channels];
+            for (int k = 0; k < channels; k++) {
+                a[k] = (float) (gamma[k] / Math.sqrt(v[k] + GraphBuilder.BATCH_NORM_EPSILON));
+                b[k] = batchStatistics ? -a[k] * dGamma[k] / rows : 0f;
+                shift[k] = batchStatistics ? -a[k] * dBeta[k] / rows : 0f;
+            }
+            // target = dz * a + shift (batchnorm with mean 0 and variance 1 - epsilon), + xhat * b
+            batchNorm(dOutMap, zeroShift, unitVariance, Nd4j.createFromArray(a), Nd4j.createFromArray(shift), target);
+            if (batchStatistics) {
+                binary("multiply", xhat, Nd4j.createFromArray(b).reshape(1, channels), products);
+                INDArray targetRows = target.reshape('c', rows, channels);
+                binary("add", targetRows, products, targetRows);
+            }
+        }
+
+        /**
+         * For a layer with few input taps (the first convolution: 3x3x3 = 27): the im2col matrix comes from a
+         * forward convolution with a 0/1 selection kernel plus a constant-1 column from its bias, so one matrix
+         * product gives the weight gradient and, in its last row, the bias gradient, with no padded copy of the
+         * output gradient.
+         */
+        private INDArray weightGradientFromColumns(INDArray x) {
+            long t = start();
+            convolve(pad, new INDArray[]{x, selection, selectionBias}, columns);
+            stop("conv im2col", t);
             t = start();
-            pool("maxpool2d", new INDArray[]{b.conv()}, b.pooled);
-            stop("maxpool2d", t);
+            long rows = columns.length() / columns.size(3);
+            matmul(columns.reshape('c', new long[]{rows, columns.size(3)}),
+                    dConv.reshape('c', new long[]{rows, c.filters()}), columnProduct, true);
+            int taps = c.kernel() * c.kernel() * in.channels();
+            INDArray gradW = gradient(c.name() + "/W");
+            gradW.assign(columnProduct.get(NDArrayIndex.interval(0, taps), NDArrayIndex.all())
+                    .reshape('c', new long[]{c.kernel(), c.kernel(), in.channels(), c.filters()}));
+            if (!c.batchNorm()) {
+                gradient(c.name() + "/b").assign(columnProduct.get(NDArrayIndex.point(taps), NDArrayIndex.all()));
+            }
+            stop("conv weight gradient, " + c.name(), t);
+            return gradW;
         }
-        INDArray y = c.maxPool() ? b.pooled : b.conv();
-        if (c.relu()) {
+
+        /**
+         * k x k matrix products X[s:]^T G[:-s], one per kernel offset s = ky*W + kx, over the (padded) input viewed
+         * as [B*H*W, C] rows and the output gradient zero-padded to the input's height and width: the padding makes
+         * every offset a contiguous row range of both, so nothing is copied per offset.
+         */
+        private INDArray weightGradientFromShiftedRows(INDArray x) {
+            long t = start();
+            dConvInterior.assign(dConv);
+            INDArray input = x;
+            if (xPadded != null) {
+                xInterior.assign(x);
+                input = xPadded;
+            }
+            stop("pad gradient", t);
+            INDArray gradW = gradient(c.name() + "/W");
+            int height = in.height() + 2 * pad;
+            int width = in.width() + 2 * pad;
+            long rows = batch * (long) height * width;
+            int channels = in.channels();
+            INDArray xRows = input.reshape('c', new long[]{rows, channels});
+            INDArray gRows = dConvPadded.reshape('c', new long[]{rows, c.filters()});
+            // each offset's [C, F] block of the gradient is a contiguous row range of it viewed as [k*k*C, F]; into
+            // a buffer of our own, then one copy: row-range views of a view of the flat gradient buffer came out
+            // with wrong shapes in ND4J 1.0.0-M2.1
+            INDArray gradRows = weightRows;
             t = start();
-            relu(y);
-            stop("relu", t);
+            for (int ky = 0; ky < c.kernel(); ky++) {
+                for (int kx = 0; kx < c.kernel(); kx++) {
+                    long shift = (long) ky * width + kx;
+                    long tap = (long) ky * c.kernel() + kx;
+                    INDArray xs = xRows.get(NDArrayIndex.interval(shift, rows), NDArrayIndex.all());
+                    INDArray gs = gRows.get(NDArrayIndex.interval(0, rows - shift), NDArrayIndex.all());
+                    matmul(xs, gs, gradRows.get(NDArrayIndex.interval(tap * channels, (tap + 1) * channels),
+                            NDArrayIndex.all()), true);
+                }
+            }
+            gradW.assign(gradRows.reshape('c', gradW.shape()));
+            stop("conv weight gradient, " + c.name(), t);
+            if (!c.batchNorm()) {
+                t = start();
+                long convRows = dConv.length() / c.filters();
+                matmul(ones(convRows), dConv.reshape('c', new long[]{convRows, c.filters()}),
+                        gradient(c.name() + "/b").reshape(1, c.filters()), false);
+                stop("conv bias gradient", t);
+            }
+            return gradW;
         }
-        return y;
+
+        private void allocateBackward() {
+            if (dConv != null) {
+                return;
+            }
+            if (c.batchNorm() || c.maxPool()) {
+                dMasked = Nd4j.create(DataType.FLOAT, preNorm().shape());
+            }
+            if (c.batchNorm() && c.maxPool()) {
+                dPre = Nd4j.create(DataType.FLOAT, pooled.shape());
+            }
+            dConv = Nd4j.create(DataType.FLOAT, convShape);
+            dInput = Nd4j.create(DataType.FLOAT, in.batchShape(batch));
+            int kernel = c.kernel();
+            int taps = kernel * kernel * in.channels();
+            if (taps <= MAX_COLUMN_TAPS) {
+                columns = Nd4j.create(DataType.FLOAT, batch, convShape[1], convShape[2], taps + 1);
+                float[] select = new float[taps * (taps + 1)];
+                for (int tap = 0; tap < taps; tap++) {
+                    select[tap * (taps + 1) + tap] = 1f;
+                }
+                selection = Nd4j.create(select, new long[]{kernel, kernel, in.channels(), taps + 1}, 'c');
+                selectionBias = Nd4j.zeros(DataType.FLOAT, taps + 1);
+                selectionBias.putScalar(taps, 1f);
+                columnProduct = Nd4j.create(DataType.FLOAT, taps + 1, convShape[3]);
+            } else {
+                int height = in.height() + 2 * pad;
+                int width = in.width() + 2 * pad;
+                dConvPadded = Nd4j.zeros(DataType.FLOAT, batch, height, width, convShape[3]);
+                dConvInterior = dConvPadded.get(NDArrayIndex.all(), NDArrayIndex.interval(0, convShape[1]),
+                        NDArrayIndex.interval(0, convShape[2]), NDArrayIndex.all());
+                weightRows = Nd4j.create(DataType.FLOAT, (long) taps, convShape[3]);
+                if (pad > 0) {
+                    xPadded = Nd4j.zeros(DataType.FLOAT, batch, height, width, in.channels());
+                    xInterior = xPadded.get(NDArrayIndex.all(), NDArrayIndex.interval(pad, pad + in.height()),
+                            NDArrayIndex.interval(pad, pad + in.width()), NDArrayIndex.all());
+                }
+            }
+        }
+    }
+
+    /** relu(x + bn(conv(relu(bn(conv(x)))))), both convolutions 3x3 with same padding. */
+    private final class ResidualBlock implements Step {
+        private final ConvUnit first;
+        private final ConvUnit second;
+        private final INDArray out;
+        private INDArray dSum;
+        private INDArray dInput;
+
+        ResidualBlock(Residual r, int batch, Shape in, boolean batchStatistics) {
+            Conv a = r.conv("/a");
+            first = new ConvUnit(new Conv(a.name(), a.kernel(), a.filters(), 1, true, true, true, false), batch, in,
+                    batchStatistics);
+            second = new ConvUnit(r.conv("/b"), batch, in, batchStatistics);
+            out = Nd4j.create(DataType.FLOAT, in.batchShape(batch));
+        }
+
+        @Override
+        public INDArray forward(INDArray x, boolean keep) {
+            INDArray branch = second.forward(first.forward(x, keep), keep);
+            long t = start();
+            binary("add", x, branch, out);
+            relu(out);
+            stop("residual add + relu", t);
+            return out;
+        }
+
+        @Override
+        public INDArray backward(INDArray x, INDArray dOut, boolean needInput, Map<String, INDArray> grads) {
+            if (dSum == null) {
+                dSum = Nd4j.create(DataType.FLOAT, out.shape());
+                dInput = Nd4j.create(DataType.FLOAT, out.shape());
+            }
+            long t = start();
+            Nd4j.exec(DynamicCustomOp.builder("relu_bp").addInputs(out, dOut).addOutputs(dSum)
+                    .addFloatingPointArguments(0.0d).build());
+            stop("relu_bp", t);
+            INDArray dBranch = second.backward(first.output(), dSum, true, grads);
+            INDArray dx = first.backward(x, dBranch, needInput, grads);
+            if (!needInput) {
+                return null;
+            }
+            binary("add", dx, dSum, dInput);
+            return dInput;
+        }
+    }
+
+    /** Mean over height and width: [B, H, W, C] to [B, C]. */
+    private final class AveragePool implements Step {
+        private final INDArray out;
+        private INDArray dInput;
+
+        AveragePool(int batch, Shape in) {
+            out = Nd4j.create(DataType.FLOAT, batch, in.channels());
+        }
+
+        @Override
+        public INDArray forward(INDArray x, boolean keep) {
+            Nd4j.exec(DynamicCustomOp.builder("reduce_mean").addInputs(x).addOutputs(out).addIntegerArguments(1, 2)
+                    .build());
+            return out;
+        }
+
+        @Override
+        public INDArray backward(INDArray x, INDArray dOut, boolean needInput, Map<String, INDArray> grads) {
+            if (!needInput) {
+                return null;
+            }
+            if (dInput == null) {
+                dInput = Nd4j.create(DataType.FLOAT, x.shape());
+            }
+            Nd4j.exec(DynamicCustomOp.builder("reduce_mean_bp").addInputs(x, dOut).addOutputs(dInput)
+                    .addIntegerArguments(1, 2).build());
+            return dInput;
+        }
     }
 
     /** ReLU in place: relu_bp's mask is the same from the activation as from its input. */
@@ -196,107 +657,6 @@ final class DirectExecutor {
         return first == 0 && count == batch.size(0) ? batch
                 : batch.get(NDArrayIndex.interval(first, first + count), NDArrayIndex.all(), NDArrayIndex.all(),
                 NDArrayIndex.all());
-    }
-
-    private INDArray convBackward(Conv c, ConvBuffers b, INDArray x, INDArray dOut, boolean needInput,
-                                  Map<String, INDArray> grads) {
-        b.allocateBackward();
-        INDArray d = dOut;
-        if (c.relu()) {
-            long t = start();
-            INDArray activation = c.maxPool() ? b.pooled : b.conv();
-            INDArray target = c.maxPool() ? b.dPooled : b.dConv;
-            Nd4j.exec(DynamicCustomOp.builder("relu_bp").addInputs(activation, d).addOutputs(target)
-                    .addFloatingPointArguments(0.0d).build());
-            stop("relu_bp", t);
-            d = target;
-        }
-        if (c.maxPool()) {
-            long t = start();
-            pool("maxpool2d_bp", new INDArray[]{b.conv(), d}, b.dConv);
-            stop("maxpool2d_bp", t);
-            d = b.dConv;
-        } else if (d != b.dConv) {
-            b.dConv.assign(d);
-            d = b.dConv;
-        }
-        INDArray w = param(c.name() + "/W");
-        INDArray gradW;
-        INDArray gradB;
-        if (b.columns != null) {
-            INDArray[] g = weightGradientFromColumns(c, b, x);
-            gradW = g[0];
-            gradB = g[1];
-        } else {
-            gradW = weightGradientFromShiftedRows(c, b, x);
-            long t = start();
-            gradB = gradient(c.name() + "/b").reshape(1, c.filters());
-            matmul(b.ones, b.dConv.reshape('c', new long[]{b.ones.size(1), c.filters()}), gradB, false);
-            stop("conv bias gradient", t);
-        }
-        grads.put(c.name() + "/W", gradW);
-        grads.put(c.name() + "/b", gradient(c.name() + "/b"));
-        if (!needInput) {
-            return null;
-        }
-        long t = start();
-        exec("conv2d", c.kernel(), c.kernel() - 1, new INDArray[]{b.dConv, flipped(w, c.kernel())}, b.dInput);
-        stop("conv input gradient", t);
-        return b.dInput;
-    }
-
-    /**
-     * For a layer with few input taps (the first convolution: 3x3x3 = 27): the im2col matrix comes from a forward
-     * convolution with a 0/1 selection kernel plus a constant-1 column from its bias, so one matrix product gives
-     * the weight gradient and, in its last row, the bias gradient, with no padded copy of the output gradient.
-     */
-    private INDArray[] weightGradientFromColumns(Conv c, ConvBuffers b, INDArray x) {
-        long t = start();
-        exec("conv2d", c.kernel(), 0, new INDArray[]{x, b.selection, b.selectionBias}, b.columns);
-        stop("conv im2col", t);
-        t = start();
-        long rows = b.columns.length() / b.columns.size(3);
-        INDArray product = b.columnProduct;
-        matmul(b.columns.reshape('c', new long[]{rows, b.columns.size(3)}),
-                b.dConv.reshape('c', new long[]{rows, c.filters()}), product, true);
-        int taps = c.kernel() * c.kernel() * b.in.channels();
-        INDArray gradW = gradient(c.name() + "/W");
-        gradW.assign(product.get(NDArrayIndex.interval(0, taps), NDArrayIndex.all())
-                .reshape('c', new long[]{c.kernel(), c.kernel(), b.in.channels(), c.filters()}));
-        INDArray gradB = gradient(c.name() + "/b");
-        gradB.assign(product.get(NDArrayIndex.point(taps), NDArrayIndex.all()));
-        stop("conv weight gradient, " + c.name(), t);
-        return new INDArray[]{gradW, gradB};
-    }
-
-    /**
-     * k x k matrix products X[s:]^T G[:-s], one per kernel offset s = ky*W + kx, over the input viewed as
-     * [B*H*W, C] rows and the output gradient zero-padded to the input's height and width: the padding makes every
-     * offset a contiguous row range of both, so nothing is copied per offset.
-     */
-    private INDArray weightGradientFromShiftedRows(Conv c, ConvBuffers b, INDArray x) {
-        long t = start();
-        b.dConvInterior.assign(b.dConv);
-        stop("pad gradient", t);
-        INDArray gradW = gradient(c.name() + "/W");
-        long rows = b.batch * (long) b.in.height() * b.in.width();
-        int channels = b.in.channels();
-        INDArray xRows = x.reshape('c', new long[]{rows, channels});
-        INDArray gRows = b.dConvPadded.reshape('c', new long[]{rows, c.filters()});
-        t = start();
-        for (int ky = 0; ky < c.kernel(); ky++) {
-            for (int kx = 0; kx < c.kernel(); kx++) {
-                long shift = (long) ky * b.in.width() + kx;
-                INDArray xs = xRows.get(NDArrayIndex.interval(shift, rows), NDArrayIndex.all());
-                INDArray gs = gRows.get(NDArrayIndex.interval(0, rows - shift), NDArrayIndex.all());
-                INDArray out = b.offsetProducts[ky * c.kernel() + kx];
-                matmul(xs, gs, out, true);
-                gradW.get(NDArrayIndex.point(ky), NDArrayIndex.point(kx), NDArrayIndex.all(), NDArrayIndex.all())
-                        .assign(out);
-            }
-        }
-        stop("conv weight gradient, " + c.name(), t);
-        return gradW;
     }
 
     /** W'[ky, kx, out, in] = W[k-1-ky, k-1-kx, in, out]: the kernel of the transposed convolution. */
@@ -325,54 +685,84 @@ final class DirectExecutor {
      * Matrix product, bias and ReLU, the last two in place. Not libnd4j's fused {@code relu_layer} or
      * {@code xw_plus_b}: their oneDNN inner product reorders the weight matrix on every call (dense1: 1.6 MB),
      * which made them slower than the three ops (batch 32: 224-330 us against 160-235 us; batch 1: 150-240 us
-     * against 50 us).
+     * against 50 us). Each op is built once and reused.
      */
-    private INDArray denseForward(Dense dense, DenseBuffers b, INDArray x) {
-        long t = start();
-        INDArray flat = x.reshape('c', new long[]{b.batch, b.inputSize});
-        INDArray w = param(dense.name() + "/W");
-        INDArray bias = param(dense.name() + "/b");
-        b.op("product", () -> new ReusableOp("matmul", new INDArray[]{flat, w}, new INDArray[]{b.z}).ints(0, 0, 0))
-                .input(0, flat).run();
-        b.op("bias", () -> new ReusableOp("biasadd", new INDArray[]{b.z, bias}, new INDArray[]{b.z}).ints(0)).run();
-        if (dense.relu()) {
-            // in place: relu_bp's mask is the same from the activation as from its input
-            b.op("relu", () -> new ReusableOp("relu", new INDArray[]{b.z}, new INDArray[]{b.z}).floats(0.0)).run();
-        }
-        stop("dense", t);
-        return b.z;
-    }
+    private final class DenseStep implements Step {
+        final Dense dense;
+        final int batch;
+        final long inputSize;
+        final long[] inputShape;
+        /** The layer's output: after ReLU for a ReLU layer. */
+        final INDArray z;
+        private final Map<String, ReusableOp> ops = new HashMap<>();
+        private INDArray dz;
+        private INDArray dInput;
 
-    private INDArray denseBackward(Dense dense, DenseBuffers b, INDArray x, INDArray dOut, boolean needInput,
-                                   Map<String, INDArray> grads) {
-        long t = start();
-        INDArray dz = dOut;
-        if (dense.relu()) {
-            dz = b.dz();
-            INDArray target = dz;
-            b.op("relu_bp", () -> new ReusableOp("relu_bp", new INDArray[]{b.z, dOut},
-                    new INDArray[]{target}).floats(0.0)).input(1, dOut).run();
+        DenseStep(Dense dense, int batch, Shape in, Shape out) {
+            this.dense = dense;
+            this.batch = batch;
+            this.inputSize = in.size();
+            this.inputShape = in.batchShape(batch);
+            z = Nd4j.create(DataType.FLOAT, batch, out.size());
         }
-        INDArray flat = x.reshape('c', new long[]{b.batch, b.inputSize});
-        INDArray w = param(dense.name() + "/W");
-        INDArray gradW = gradient(dense.name() + "/W");
-        INDArray gradB = gradient(dense.name() + "/b");
-        INDArray g = dz;
-        b.op("weight gradient", () -> new ReusableOp("matmul", new INDArray[]{flat, g}, new INDArray[]{gradW})
-                .ints(1, 0, 0)).input(0, flat).input(1, dz).run();
-        b.op("bias gradient", () -> new ReusableOp("reduce_sum", new INDArray[]{g}, new INDArray[]{gradB}).ints(0))
-                .input(0, dz).run();
-        grads.put(dense.name() + "/W", gradW);
-        grads.put(dense.name() + "/b", gradB);
-        INDArray dInput = null;
-        if (needInput) {
-            INDArray target = b.dInput();
-            b.op("input gradient", () -> new ReusableOp("matmul", new INDArray[]{g, w}, new INDArray[]{target})
-                    .ints(0, 1, 0)).input(0, dz).run();
-            dInput = target.reshape('c', b.inputShape);
+
+        /** This layer's op of that role, built on first use and reused with these buffers afterwards. */
+        private ReusableOp op(String role, java.util.function.Supplier<ReusableOp> build) {
+            return ops.computeIfAbsent(role, r -> build.get());
         }
-        stop("dense backward", t);
-        return dInput;
+
+        @Override
+        public INDArray forward(INDArray x, boolean keep) {
+            long t = start();
+            INDArray flat = x.reshape('c', new long[]{batch, inputSize});
+            INDArray w = param(dense.name() + "/W");
+            INDArray bias = param(dense.name() + "/b");
+            op("product", () -> new ReusableOp("matmul", new INDArray[]{flat, w}, new INDArray[]{z}).ints(0, 0, 0))
+                    .input(0, flat).run();
+            op("bias", () -> new ReusableOp("biasadd", new INDArray[]{z, bias}, new INDArray[]{z}).ints(0)).run();
+            if (dense.relu()) {
+                // in place: relu_bp's mask is the same from the activation as from its input
+                op("relu", () -> new ReusableOp("relu", new INDArray[]{z}, new INDArray[]{z}).floats(0.0)).run();
+            }
+            stop("dense", t);
+            return z;
+        }
+
+        @Override
+        public INDArray backward(INDArray x, INDArray dOut, boolean needInput, Map<String, INDArray> grads) {
+            long t = start();
+            INDArray g = dOut;
+            if (dense.relu()) {
+                if (dz == null) {
+                    dz = Nd4j.create(DataType.FLOAT, z.shape());
+                }
+                g = dz;
+                op("relu_bp", () -> new ReusableOp("relu_bp", new INDArray[]{z, dOut}, new INDArray[]{dz})
+                        .floats(0.0)).input(1, dOut).run();
+            }
+            INDArray flat = x.reshape('c', new long[]{batch, inputSize});
+            INDArray w = param(dense.name() + "/W");
+            INDArray gradW = gradient(dense.name() + "/W");
+            INDArray gradB = gradient(dense.name() + "/b");
+            INDArray dzFinal = g;
+            op("weight gradient", () -> new ReusableOp("matmul", new INDArray[]{flat, dzFinal},
+                    new INDArray[]{gradW}).ints(1, 0, 0)).input(0, flat).input(1, g).run();
+            op("bias gradient", () -> new ReusableOp("reduce_sum", new INDArray[]{dzFinal}, new INDArray[]{gradB})
+                    .ints(0)).input(0, g).run();
+            grads.put(dense.name() + "/W", gradW);
+            grads.put(dense.name() + "/b", gradB);
+            INDArray result = null;
+            if (needInput) {
+                if (dInput == null) {
+                    dInput = Nd4j.create(DataType.FLOAT, batch, inputSize);
+                }
+                op("input gradient", () -> new ReusableOp("matmul", new INDArray[]{dzFinal, w},
+                        new INDArray[]{dInput}).ints(0, 1, 0)).input(0, g).run();
+                result = dInput.reshape('c', inputShape);
+            }
+            stop("dense backward", t);
+            return result;
+        }
     }
 
     // ---------------------------------------------------------------- ops
@@ -390,9 +780,19 @@ final class DirectExecutor {
         return p;
     }
 
-    /** NHWC convolution, weights [kH, kW, in, out], stride 1, explicit padding. */
-    private static void exec(String op, int kernel, int padding, INDArray[] inputs, INDArray output) {
-        Nd4j.exec(DynamicCustomOp.builder(op).addInputs(inputs).addOutputs(output)
+    /** A row of {@code n} ones (a view of one shared buffer): sums over rows as matrix products. */
+    private INDArray ones(long n) {
+        if (ones == null || ones.length() < n) {
+            ones = Nd4j.ones(DataType.FLOAT, 1, n);
+        }
+        return ones.length() == n ? ones : ones.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, n))
+                .reshape(1, n);
+    }
+
+    /** NHWC convolution, weights [kH, kW, in, out], stride 1, {@code padding} zeros on every side. */
+    private static void convolve(int padding, INDArray[] inputs, INDArray output) {
+        int kernel = (int) inputs[1].size(0);
+        Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(output)
                 .addIntegerArguments(kernel, kernel, 1, 1, padding, padding, 1, 1, 0, 1, 0).build());
     }
 
@@ -407,6 +807,19 @@ final class DirectExecutor {
                 .addIntegerArguments(transposeA ? 1 : 0, 0, 0).build());
     }
 
+    /** libnd4j's batchnorm over the last (channel) axis, NHWC: (x - mean) / sqrt(variance + eps) * gamma + beta. */
+    private static void batchNorm(INDArray x, INDArray mean, INDArray variance, INDArray gamma, INDArray beta,
+                                  INDArray out) {
+        Nd4j.exec(DynamicCustomOp.builder("batchnorm").addInputs(x, mean, variance, gamma, beta).addOutputs(out)
+                .addIntegerArguments(1, 1, x.rank() - 1).addFloatingPointArguments(GraphBuilder.BATCH_NORM_EPSILON)
+                .build());
+    }
+
+    /** An element-wise op with broadcasting ([rows, C] with [1, C]), e.g. {@code add}, {@code multiply}. */
+    private static void binary(String op, INDArray a, INDArray b, INDArray out) {
+        Nd4j.exec(DynamicCustomOp.builder(op).addInputs(a, b).addOutputs(out).build());
+    }
+
     private static INDArray contiguous(INDArray input) {
         return input.isView() || input.ordering() != 'c' || input.dataType() != DataType.FLOAT
                 ? input.castTo(DataType.FLOAT).dup('c') : input;
@@ -419,144 +832,6 @@ final class DirectExecutor {
     private void stop(String op, long started) {
         if (timings != null) {
             timings.merge(op, (System.nanoTime() - started) / 1e6, Double::sum);
-        }
-    }
-
-    // ---------------------------------------------------------------- buffers
-
-    private final class Buffers {
-        final INDArray[] inputs = new INDArray[layers.size()];
-        final ConvBuffers[] conv = new ConvBuffers[layers.size()];
-        final DenseBuffers[] dense = new DenseBuffers[layers.size()];
-
-        Buffers(int batch) {
-            for (int i = 0; i < layers.size(); i++) {
-                if (layers.get(i) instanceof Conv c) {
-                    conv[i] = new ConvBuffers(c, batch, shapes.get(i), shapes.get(i + 1), chunkBytes);
-                } else {
-                    dense[i] = new DenseBuffers((Dense) layers.get(i), batch, shapes.get(i), shapes.get(i + 1));
-                }
-            }
-        }
-    }
-
-    private static final class ConvBuffers {
-        final int batch;
-        final Shape in;
-        final long[] convShape;
-        /** Images per sub-batch of the forward convolution and pooling ({@link #convForward}). */
-        final int chunk;
-        final INDArray pooled;
-        private INDArray conv;
-        private INDArray chunkConv;
-        INDArray dPooled;
-        INDArray dConv;
-        INDArray dConvPadded;
-        INDArray dConvInterior;
-        INDArray dInput;
-        INDArray ones;
-        INDArray columns;
-        INDArray selection;
-        INDArray selectionBias;
-        INDArray[] offsetProducts;
-        INDArray columnProduct;
-        private final int kernel;
-
-        ConvBuffers(Conv c, int batch, Shape in, Shape out, long chunkBytes) {
-            this.batch = batch;
-            this.kernel = c.kernel();
-            this.in = in;
-            int h = in.height() - c.kernel() + 1;
-            int w = in.width() - c.kernel() + 1;
-            convShape = new long[]{batch, h, w, c.filters()};
-            long imageBytes = 4L * h * w * c.filters();
-            chunk = imageBytes * batch > LARGE_LAYER_FACTOR * chunkBytes
-                    ? (int) Math.max(1, Math.min(batch, chunkBytes / imageBytes)) : batch;
-            pooled = c.maxPool() ? Nd4j.create(DataType.FLOAT, out.batchShape(batch)) : null;
-        }
-
-        /** The whole batch's convolution output (before pooling), allocated on first use. */
-        INDArray conv() {
-            if (conv == null) {
-                conv = Nd4j.create(DataType.FLOAT, convShape);
-            }
-            return conv;
-        }
-
-        INDArray chunkConv() {
-            if (chunkConv == null) {
-                chunkConv = Nd4j.create(DataType.FLOAT, chunk, convShape[1], convShape[2], convShape[3]);
-            }
-            return chunkConv;
-        }
-
-        void allocateBackward() {
-            if (dConv != null) {
-                return;
-            }
-            if (pooled != null) {
-                dPooled = Nd4j.create(DataType.FLOAT, pooled.shape());
-            }
-            dConv = Nd4j.create(DataType.FLOAT, convShape);
-            dInput = Nd4j.create(DataType.FLOAT, in.batchShape(batch));
-            int taps = kernel * kernel * in.channels();
-            if (taps <= MAX_COLUMN_TAPS) {
-                columns = Nd4j.create(DataType.FLOAT, batch, convShape[1], convShape[2], taps + 1);
-                float[] select = new float[taps * (taps + 1)];
-                for (int tap = 0; tap < taps; tap++) {
-                    select[tap * (taps + 1) + tap] = 1f;
-                }
-                selection = Nd4j.create(select, new long[]{kernel, kernel, in.channels(), taps + 1}, 'c');
-                selectionBias = Nd4j.zeros(DataType.FLOAT, taps + 1);
-                selectionBias.putScalar(taps, 1f);
-                columnProduct = Nd4j.create(DataType.FLOAT, taps + 1, convShape[3]);
-            } else {
-                dConvPadded = Nd4j.zeros(DataType.FLOAT, batch, in.height(), in.width(), convShape[3]);
-                dConvInterior = dConvPadded.get(NDArrayIndex.all(), NDArrayIndex.interval(0, convShape[1]),
-                        NDArrayIndex.interval(0, convShape[2]), NDArrayIndex.all());
-                ones = Nd4j.ones(DataType.FLOAT, 1, batch * convShape[1] * convShape[2]);
-                offsetProducts = new INDArray[kernel * kernel];
-                for (int i = 0; i < offsetProducts.length; i++) {
-                    offsetProducts[i] = Nd4j.create(DataType.FLOAT, in.channels(), convShape[3]);
-                }
-            }
-        }
-    }
-
-    private static final class DenseBuffers {
-        final int batch;
-        final long inputSize;
-        final long[] inputShape;
-        /** The layer's output: after ReLU for a ReLU layer. */
-        final INDArray z;
-        private final Map<String, ReusableOp> ops = new HashMap<>();
-        private INDArray dz;
-        private INDArray dInput;
-
-        DenseBuffers(Dense dense, int batch, Shape in, Shape out) {
-            this.batch = batch;
-            this.inputSize = in.size();
-            this.inputShape = in.batchShape(batch);
-            z = Nd4j.create(DataType.FLOAT, batch, out.size());
-        }
-
-        /** This layer's op of that role, built on first use and reused with these buffers afterwards. */
-        ReusableOp op(String role, java.util.function.Supplier<ReusableOp> build) {
-            return ops.computeIfAbsent(role, r -> build.get());
-        }
-
-        INDArray dz() {
-            if (dz == null) {
-                dz = Nd4j.create(DataType.FLOAT, z.shape());
-            }
-            return dz;
-        }
-
-        INDArray dInput() {
-            if (dInput == null) {
-                dInput = Nd4j.create(DataType.FLOAT, batch, inputSize);
-            }
-            return dInput;
         }
     }
 }

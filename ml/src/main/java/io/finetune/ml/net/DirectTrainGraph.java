@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A {@link TrainGraph} whose gradients come from {@link DirectExecutor}: for plain conv/pool/dense stacks
- * (seed-cnn). Numerically the same as {@link SameDiffTrainGraph} within float tolerance (tested). Its trainable
+ * A {@link TrainGraph} whose gradients come from {@link DirectExecutor}: for the architectures it supports
+ * (seed-cnn, res-cnn). Batch-norm running statistics are the network's own arrays, updated in place. Numerically the same as {@link SameDiffTrainGraph} within float tolerance (tested). Its trainable
  * variables and their gradients are views of one buffer each, so the optimizer updates them with one Adam op.
  */
 public final class DirectTrainGraph extends TrainGraph {
@@ -19,7 +19,8 @@ public final class DirectTrainGraph extends TrainGraph {
     private final FlatArrays trainableVariables;
     private final FlatArrays gradients;
 
-    DirectTrainGraph(Network network, int from, List<String> trainable, int lowestTrainableLayer) {
+    DirectTrainGraph(Network network, int from, List<String> trainable, int lowestTrainableLayer,
+                     java.util.Set<String> batchStatisticLayers) {
         super(network, trainable);
         variables.putAll(network.params());
         trainableVariables = new FlatArrays(trainable, n -> network.params().get(n).shape());
@@ -28,7 +29,7 @@ public final class DirectTrainGraph extends TrainGraph {
             variables.put(name, trainableVariables.view(name).assign(network.params().get(name)));
         }
         executor = new DirectExecutor(network, from, network.architecture().layers().size(), variables,
-                lowestTrainableLayer - from, gradients.views());
+                lowestTrainableLayer - from, batchStatisticLayers, gradients.views());
         initOptimizer();
     }
 

@@ -17,6 +17,8 @@ import java.util.Set;
  */
 public final class GraphBuilder {
     static final double BATCH_NORM_EPSILON = 1e-3;
+    /** Running statistics = momentum * running + (1 - momentum) * batch (see {@link SameDiffTrainGraph}). */
+    static final double BATCH_NORM_MOMENTUM = 0.9;
 
     private final SameDiff sd = SameDiff.create();
     private final Map<String, INDArray> values;

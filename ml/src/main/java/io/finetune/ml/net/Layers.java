@@ -15,7 +15,7 @@ public final class Layers {
     private Layers() {
     }
 
-    /** Conv k x k (+ batch norm) (+ ReLU) (+ max pool 2x2 stride 2, same padding). */
+    /** Conv k x k (+ max pool 2x2 stride 2, same padding) (+ batch norm) (+ ReLU). */
     public record Conv(String name, int kernel, int filters, int stride, boolean samePadding, boolean batchNorm,
                        boolean relu, boolean maxPool) implements Layer {
         @Override
@@ -47,19 +47,33 @@ public final class Layers {
             return p;
         }
 
+        /**
+         * Convolution, max pool, batch norm, ReLU. Batch norm comes after the pool (max pooling does not commute
+         * with a normalization whose scale may be negative, so the order is part of the architecture): it then
+         * normalizes a map 4x smaller. Without batch norm, max pool and ReLU commute.
+         */
         @Override
         public SDVariable apply(GraphBuilder g, SDVariable x, Shape in, int numClasses) {
-            return pool(g, activation(g, convolve(g, x, name, "")));
+            SDVariable y = pool(g, convolve(g, x, name));
+            if (batchNorm) {
+                y = g.batchNorm(name, y);
+            }
+            return activation(g, y);
         }
 
-        SDVariable convolve(GraphBuilder g, SDVariable x, String prefix, String suffix) {
+        /** The convolution alone (with its bias unless batch norm follows); {@code prefix} names the weights. */
+        SDVariable convolve(GraphBuilder g, SDVariable x, String prefix) {
             Conv2DConfig config = Conv2DConfig.builder().kH(kernel).kW(kernel).sH(stride).sW(stride)
                     .paddingMode(samePadding ? PaddingMode.SAME : PaddingMode.VALID).dataFormat("NHWC")
                     .weightsFormat(WeightsFormat.YXIO).build();
-            SDVariable w = g.param(prefix + suffix + "/W");
-            SDVariable y = batchNorm ? g.sd().cnn().conv2d(x, w, config)
-                    : g.sd().cnn().conv2d(x, w, g.param(prefix + suffix + "/b"), config);
-            return batchNorm ? g.batchNorm(prefix + suffix, y) : y;
+            SDVariable w = g.param(prefix + "/W");
+            return batchNorm ? g.sd().cnn().conv2d(x, w, config)
+                    : g.sd().cnn().conv2d(x, w, g.param(prefix + "/b"), config);
+        }
+
+        /** Padding on each side: (k-1)/2 for same padding at stride 1, else none. */
+        int padding() {
+            return samePadding ? (kernel - 1) / 2 : 0;
         }
 
         private SDVariable activation(GraphBuilder g, SDVariable y) {
@@ -77,8 +91,9 @@ public final class Layers {
 
     /** Two 3x3 conv + batch norm with an identity shortcut: relu(x + bn(conv(relu(bn(conv(x)))))). */
     public record Residual(String name, int filters) implements Layer {
-        private Conv conv() {
-            return new Conv(name, 3, filters, 1, true, true, false, false);
+        /** One of the block's two convolutions: 3x3, same padding, batch norm, no ReLU of its own. */
+        Conv conv(String part) {
+            return new Conv(name + part, 3, filters, 1, true, true, false, false);
         }
 
         @Override
@@ -94,17 +109,15 @@ public final class Layers {
             }
             List<ParamSpec> p = new ArrayList<>();
             for (String part : List.of("/a", "/b")) {
-                Conv c = new Conv(name + part, 3, filters, 1, true, true, false, false);
-                p.addAll(c.params(in, numClasses));
+                p.addAll(conv(part).params(in, numClasses));
             }
             return p;
         }
 
         @Override
         public SDVariable apply(GraphBuilder g, SDVariable x, Shape in, int numClasses) {
-            Conv c = conv();
-            SDVariable a = g.sd().nn().relu(c.convolve(g, x, name, "/a"), 0);
-            SDVariable b = c.convolve(g, a, name, "/b");
+            SDVariable a = g.sd().nn().relu(g.batchNorm(name + "/a", conv("/a").convolve(g, x, name + "/a")), 0);
+            SDVariable b = g.batchNorm(name + "/b", conv("/b").convolve(g, a, name + "/b"));
             return g.sd().nn().relu(x.add(b), 0);
         }
     }

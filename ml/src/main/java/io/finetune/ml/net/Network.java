@@ -171,7 +171,7 @@ public final class Network {
                     lowest = i;
                 }
             }
-            return new DirectTrainGraph(this, from, trainable.stream().sorted().toList(), lowest);
+            return new DirectTrainGraph(this, from, trainable.stream().sorted().toList(), lowest, batchStatisticLayers);
         }
         GraphBuilder g = new GraphBuilder(params, trainable, batchStatisticLayers);
         SDVariable logits = g.sd().identity("logits", layers(g, from, architecture.layers().size(), "input"));

@@ -12,14 +12,13 @@ import java.util.Map;
 
 /**
  * A {@link TrainGraph} whose gradients come from SameDiff: any architecture, including batch norm. Batch-norm
- * running statistics follow the batch moments with momentum 0.9. Keras' default, 0.99, averages over ~100 steps
+ * running statistics follow the batch moments with momentum {@link GraphBuilder#BATCH_NORM_MOMENTUM}, 0.9.
+ * Keras' default, 0.99, averages over ~100 steps
  * and lagged the weights of short runs: res-cnn trained from scratch on flower102 (8 epochs of 32 steps, 64 px)
  * reached 0.72 training accuracy with batch statistics but 0.11 on the same training images with the running ones,
  * and 0.046 validation accuracy; with 0.9, 0.155 (and base test accuracy 0.566 -> 0.619).
  */
 public final class SameDiffTrainGraph extends TrainGraph {
-    private static final double MOMENTUM = 0.9;
-
     private final SameDiff sd;
     private final Map<String, SDVariable[]> moments;
     private final List<String> outputs = new ArrayList<>();
@@ -68,6 +67,7 @@ public final class SameDiffTrainGraph extends TrainGraph {
 
     private void updateRunning(String name, INDArray batchValue) {
         INDArray running = network().params().get(name);
-        running.muli(MOMENTUM).addi(batchValue.reshape(running.shape()).mul(1 - MOMENTUM));
+        running.muli(GraphBuilder.BATCH_NORM_MOMENTUM)
+                .addi(batchValue.reshape(running.shape()).mul(1 - GraphBuilder.BATCH_NORM_MOMENTUM));
     }
 }

@@ -44,7 +44,7 @@ final class OpTimes extends BaseListener {
         ops.replaceAll((k, v) -> v / STEPS);
         double opTotal = ops.values().stream().mapToDouble(Double::doubleValue).sum();
         ops.put("rest (loss, Adam, allocation)", stepMillis - opTotal);
-        print("Direct executor (what the ml module runs for seed-cnn), whole step %.1f ms:", stepMillis);
+        print("Direct executor (what the ml module runs), " + net.architecture().name() + ", whole step %.1f ms:", stepMillis);
         print("");
         print("| op | ms/step | share of step |");
         print("|---|---|---|");
@@ -55,7 +55,7 @@ final class OpTimes extends BaseListener {
         Map<String, Double> with = run(net, trainable, x, y, true);
         Map<String, Double> without = run(net, trainable, x, y, false);
         Nd4j.getEnvironment().allowHelpers(true);
-        print("SameDiff (the previous engine; still used for architectures with batch norm), oneDNN helpers on "
+        print("SameDiff (the previous engine; -Dfinetune.ml.engine=samediff), oneDNN helpers on "
                 + "and off:");
         print("");
         print("| op | ms/step with oneDNN helpers | ms/step without | share of step |");

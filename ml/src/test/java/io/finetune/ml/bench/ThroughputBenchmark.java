@@ -20,10 +20,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * DL4J throughput of seed-cnn as the ml module runs it (the engine from {@code -Dfinetune.ml.engine}: direct
+ * DL4J throughput of seed-cnn (or another architecture) as the ml module runs it (the engine from {@code -Dfinetune.ml.engine}: direct
  * executor by default, SameDiff when set to samediff) on random input, the same protocol as the Python peers in bench/:
  * warm-up, then timed steps; prints one JSON object on stdout. Not a test: run by bench/run-ml-bench.sh.
- * Args: [imageSize=180] [batch=32] [seconds per figure=20] [--profile]
+ * Args: [imageSize=180] [batch=32] [seconds per figure=20] [--profile] [--arch NAME (default seed-cnn)]
  */
 public final class ThroughputBenchmark {
     private static final int CLASSES = 5;
@@ -38,7 +38,8 @@ public final class ThroughputBenchmark {
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 20;
         boolean profile = List.of(args).contains("--profile");
-        Architecture arch = Architectures.byName("seed-cnn");
+        int archFlag = List.of(args).indexOf("--arch");
+        Architecture arch = Architectures.byName(archFlag >= 0 ? args[archFlag + 1] : Architectures.SEED_CNN);
         Network net = Network.initialize(arch, size, CLASSES, 1);
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, size, size, 3);
         INDArray y = Nd4j.zeros(DataType.FLOAT, batch, CLASSES);
@@ -47,15 +48,16 @@ public final class ThroughputBenchmark {
         }
         Set<String> all = new HashSet<>();
         arch.layers().forEach(l -> all.add(l.name()));
-        List<String> frozen = arch.featureLayersUpTo("conv4");
+        List<String> frozen = arch.featureLayersUpTo(arch.defaultCutPoint());
         Set<String> head = new HashSet<>(all);
         head.removeAll(frozen);
-        int cut = arch.indexOf("conv4") + 1;
+        int cut = arch.indexOf(arch.defaultCutPoint()) + 1;
 
         Map<String, Object> r = new LinkedHashMap<>();
         String engine = net.trainGraph(0, all, all).engine();
         r.put("framework", "DL4J 1.0.0-M2.1 " + ("direct".equals(engine) ? "direct executor" : "SameDiff")
                 + " NHWC (" + NativeBackend.describe() + ")");
+        r.put("architecture", arch.name());
         r.put("imageSize", size);
         r.put("batch", batch);
         if (profile) {
