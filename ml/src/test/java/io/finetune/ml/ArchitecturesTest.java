@@ -36,12 +36,16 @@ class ArchitecturesTest {
                 "res3/b/gamma", "res3/b/beta", "res3/b/mean", "res3/b/var"),
                 res.params(96, 5).get("res3").stream().map(ParamSpec::name).toList());
         assertEquals(1, res.shapes(96, 5).get(res.indexOf("pool") + 1).height());
+        assertEquals(new Shape(90, 90, 32), res.shapes(180, 5).get(res.indexOf("conv1") + 1), "strided stem");
         assertEquals(new Shape(12, 12, 128), res.shapes(180, 5).get(res.indexOf("res4") + 1));
-        assertEquals("res4", res.defaultCutPoint());
-        // global average pooling: a 33k-weight head where seed-cnn's flatten feeds 410k
+        assertEquals("conv4", res.defaultCutPoint());
+        // global average pooling: 30k weights after the pool where seed-cnn's flatten feeds 410k
         assertEquals(128 * 128 + 128 + 128 * 102 + 102, res.parameterCount(180, 102, res.featureLayersUpTo("res4")));
         assertTrue(res.parameterCount(180, 102, res.featureLayersUpTo("res4"))
                 < seed.parameterCount(180, 102, seed.featureLayersUpTo("conv4")) / 10);
+        // the default cut also trains res4: two 3x3x128x128 convolutions with their batch norms
+        assertEquals(res.parameterCount(180, 102, res.featureLayersUpTo("res4")) + 2 * (9 * 128 * 128 + 2 * 128),
+                res.parameterCount(180, 102, res.featureLayersUpTo("conv4")));
         assertEquals(8, res.minImageSize(), "same padding keeps every map at least 1 px");
     }
 

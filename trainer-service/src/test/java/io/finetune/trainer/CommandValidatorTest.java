@@ -59,7 +59,7 @@ class CommandValidatorTest {
         TrainingSpec spec = CommandValidator.spec(command(JobKind.FINETUNE, "res-cnn", 16, null), CLASSES,
                 base("res-cnn", 16));
         assertEquals(3, spec.classes().size());
-        assertEquals("res4", spec.freezeCutPoint());
+        assertEquals("conv4", spec.freezeCutPoint());
     }
 
     @Test

@@ -46,14 +46,18 @@ public final class Architectures {
     }
 
     /**
-     * The stronger option: seed-cnn's four conv/pool stages with batch norm after each pool, same padding, 64 and
-     * 128 channels in the two smaller stages, a residual block after each of them, and global average pooling in
-     * place of the 12,800-input flatten (so the head has 33k weights, not 418k). Every layer runs on
-     * {@link DirectExecutor}.
+     * The stronger option: a strided 3x3 stem, then three conv/pool stages with batch norm after each pool, same
+     * padding, 64 and 128 channels in the two smaller stages, a residual block after each of them, and global
+     * average pooling in place of the 12,800-input flatten (30k weights after the pool, not 418k). The stride-2
+     * stem replaces seed-cnn's most expensive step (a 180x180x32 map, convolved, pooled and pooled back): the
+     * network trains at 1.5x seed-cnn's time per epoch. Every layer runs on {@link DirectExecutor}. The default
+     * cut freezes up to conv4 and trains the last residual block with the head (on cached conv4 features): frozen
+     * up to res4, the pooled flower5 features left the head underfitting flower102 (validation 0.21 after 10
+     * epochs against 0.345 from conv4, measured with the reference settings).
      */
     private static Architecture resCnn() {
         List<Layer> layers = List.of(
-                new Conv("conv1", 3, 32, 1, true, true, true, true),
+                new Conv("conv1", 3, 32, 2, true, true, true, false),
                 new Conv("conv2", 3, 32, 1, true, true, true, true),
                 new Conv("conv3", 3, 64, 1, true, true, true, true),
                 new Residual("res3", 64),
@@ -62,8 +66,8 @@ public final class Architectures {
                 new GlobalAveragePool("pool"),
                 new Dense("dense1", 128, true),
                 Dense.classifier("output"));
-        return new Architecture(RES_CNN, "residual CNN: 4 conv/pool/batch-norm stages, 2 residual blocks, global "
-                + "average pooling, dense 128, softmax", layers,
-                List.of("conv1", "conv2", "conv3", "res3", "conv4", "res4"), "res4");
+        return new Architecture(RES_CNN, "residual CNN: strided stem, 3 conv/pool/batch-norm stages, 2 residual "
+                + "blocks, global average pooling, dense 128, softmax", layers,
+                List.of("conv1", "conv2", "conv3", "res3", "conv4", "res4"), "conv4");
     }
 }

@@ -39,8 +39,9 @@ import java.util.TreeMap;
  *       (zero-padded) input and of the zero-padded output gradient, with no im2col copy;</li>
  *   <li>dense layers: each op built once per batch size and reused ({@link ReusableOp}).</li>
  * </ul>
- * Supports {@link Conv} blocks of stride 1 (valid or same padding, with or without batch norm), {@link Residual}
- * blocks, {@link GlobalAveragePool} and {@link Dense} layers; anything else runs on SameDiff ({@link #supports}).
+ * Supports {@link Conv} blocks (valid or same padding, with or without batch norm; strided only as the first
+ * layer), {@link Residual} blocks, {@link GlobalAveragePool} and {@link Dense} layers; anything else runs on
+ * SameDiff ({@link #supports}).
  * Not thread-safe: one caller at a time.
  */
 final class DirectExecutor {
@@ -100,10 +101,16 @@ final class DirectExecutor {
         this.batchStatisticLayers = Set.copyOf(batchStatisticLayers);
     }
 
+    /**
+     * Every layer kind above, with strided convolutions only as the network's first layer with few input taps:
+     * there no input gradient is ever needed and the weight gradient goes through a strided im2col matrix.
+     */
     static boolean supports(Architecture architecture, int from, int to) {
-        for (Layer layer : architecture.layers().subList(from, to)) {
+        for (int i = from; i < to; i++) {
+            Layer layer = architecture.layers().get(i);
             boolean ok = layer instanceof Dense || layer instanceof Residual || layer instanceof GlobalAveragePool
-                    || layer instanceof Conv c && c.stride() == 1;
+                    || layer instanceof Conv c && (c.stride() == 1
+                    || i == 0 && c.kernel() * c.kernel() * 3 <= MAX_COLUMN_TAPS);
             if (!ok) {
                 return false;
             }
@@ -241,8 +248,10 @@ final class DirectExecutor {
             this.in = in;
             this.pad = c.padding();
             this.batchStatistics = batchStatistics;
-            int h = in.height() + 2 * pad - c.kernel() + 1;
-            int w = in.width() + 2 * pad - c.kernel() + 1;
+            Shape convOut = new Conv(c.name(), c.kernel(), c.filters(), c.stride(), c.samePadding(), false, false,
+                    false).outputShape(in, 0);
+            int h = convOut.height();
+            int w = convOut.width();
             convShape = new long[]{batch, h, w, c.filters()};
             long imageBytes = 4L * h * w * c.filters();
             chunk = imageBytes * batch > LARGE_LAYER_FACTOR * chunkBytes
@@ -251,6 +260,15 @@ final class DirectExecutor {
             sums = c.batchNorm() ? Nd4j.create(DataType.FLOAT, 1, c.filters()) : null;
             mean = c.batchNorm() ? Nd4j.create(DataType.FLOAT, c.filters()) : null;
             variance = c.batchNorm() ? Nd4j.create(DataType.FLOAT, c.filters()) : null;
+        }
+
+        /**
+         * This layer's convolution of {@code inputs} (input, kernel[, bias]): explicit padding at stride 1, libnd4j's
+         * own "same" padding (TensorFlow's: the extra row and column at the bottom and right) when strided.
+         */
+        private void forwardConvolution(INDArray[] inputs, INDArray output) {
+            boolean strided = c.stride() > 1;
+            convolve(c.stride(), strided ? 0 : pad, strided && c.samePadding(), inputs, output);
         }
 
         /** The whole batch's convolution output (before pooling), allocated on first use. */
@@ -287,7 +305,7 @@ final class DirectExecutor {
                     INDArray convOut = images(chunkConv, 0, n);
                     INDArray[] inputs = convInputs.clone();
                     inputs[0] = images(x, first, n);
-                    convolve(pad, inputs, convOut);
+                    forwardConvolution(inputs, convOut);
                     INDArray pooledPart = images(pooled, first, n);
                     pool("maxpool2d", new INDArray[]{convOut}, pooledPart);
                     if (c.relu() && !c.batchNorm()) {
@@ -297,7 +315,7 @@ final class DirectExecutor {
                 reluDone = !c.batchNorm();
                 stop("conv2d + maxpool2d in sub-batches, " + c.name(), t);
             } else {
-                convolve(pad, convInputs, conv());
+                forwardConvolution(convInputs, conv());
                 stop("conv2d, " + c.name(), t);
                 if (c.maxPool()) {
                     t = start();
@@ -403,8 +421,12 @@ final class DirectExecutor {
             if (!needInput) {
                 return null;
             }
+            if (c.stride() > 1) {
+                throw new IllegalStateException("expected no input gradient below strided " + c.name()
+                        + " (supports() admits a strided convolution only as the network's first layer)");
+            }
             long t = start();
-            convolve(c.kernel() - 1 - pad, new INDArray[]{dConv, flipped(w, c.kernel())}, dInput);
+            convolve(1, c.kernel() - 1 - pad, false, new INDArray[]{dConv, flipped(w, c.kernel())}, dInput);
             stop("conv input gradient", t);
             return dInput;
         }
@@ -466,7 +488,7 @@ final class DirectExecutor {
          */
         private INDArray weightGradientFromColumns(INDArray x) {
             long t = start();
-            convolve(pad, new INDArray[]{x, selection, selectionBias}, columns);
+            forwardConvolution(new INDArray[]{x, selection, selectionBias}, columns);
             stop("conv im2col", t);
             t = start();
             long rows = columns.length() / columns.size(3);
@@ -789,11 +811,15 @@ final class DirectExecutor {
                 .reshape(1, n);
     }
 
-    /** NHWC convolution, weights [kH, kW, in, out], stride 1, {@code padding} zeros on every side. */
-    private static void convolve(int padding, INDArray[] inputs, INDArray output) {
+    /**
+     * NHWC convolution, weights [kH, kW, in, out]: {@code padding} zeros on every side, or, when {@code same}, the
+     * padding that gives ceil(size / stride) outputs.
+     */
+    private static void convolve(int stride, int padding, boolean same, INDArray[] inputs, INDArray output) {
         int kernel = (int) inputs[1].size(0);
         Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(output)
-                .addIntegerArguments(kernel, kernel, 1, 1, padding, padding, 1, 1, 0, 1, 0).build());
+                .addIntegerArguments(kernel, kernel, stride, stride, padding, padding, 1, 1, same ? 1 : 0, 1, 0)
+                .build());
     }
 
     /** Max pool 2x2 stride 2, same padding, NHWC. */

@@ -220,11 +220,15 @@ class DirectExecutorTest {
     }
 
     @Test
-    void stridedConvolutionsRunOnSameDiff() {
-        Layer strided = new Layers.Conv("stem", 3, 8, 2, true, true, true, false);
-        Architecture arch = new Architecture("strided", "test", List.of(strided, new Layers.GlobalAveragePool("pool"),
-                Layers.Dense.classifier("output")), List.of("stem"), "stem");
+    void aStridedConvolutionAboveTheFirstLayerRunsOnSameDiff() {
+        Architecture arch = new Architecture("strided", "test", List.of(
+                new Layers.Conv("stem", 3, 8, 1, true, true, true, false),
+                new Layers.Conv("down", 3, 8, 2, true, true, true, false), new Layers.GlobalAveragePool("pool"),
+                Layers.Dense.classifier("output")), List.of("stem", "down"), "down");
+        assertTrue(DirectExecutor.supports(Architectures.byName(Architectures.RES_CNN), 0, resCnn.layers().size()),
+                "res-cnn's strided stem is its first layer");
         assertFalse(DirectExecutor.supports(arch, 0, arch.layers().size()));
+        assertTrue(DirectExecutor.supports(arch, 2, arch.layers().size()), "above the strided layer");
         Network net = Network.initialize(arch, 16, CLASSES, 1);
         assertInstanceOf(SameDiffTrainGraph.class, net.trainGraph(0, Set.of("output"), Set.of(), Engine.AUTO));
     }
