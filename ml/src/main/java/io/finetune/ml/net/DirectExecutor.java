@@ -9,7 +9,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -28,10 +27,10 @@ import java.util.TreeMap;
  *   <li>forward: {@code conv2d} (oneDNN brgconv on NHWC, no reorders), max pool, then ReLU in place on the pooled
  *       map (max pool and ReLU commute, and the pooled map is 4x smaller); layers with large outputs in sub-batches
  *       so that pooling reads the convolution's output from cache;</li>
- *   <li>batch norm (after the pool): batch moments as matrix products with a ones vector, the normalized map kept
- *       for the backward pass; running statistics updated in place with momentum
- *       {@link GraphBuilder#BATCH_NORM_MOMENTUM}; with running statistics and no backward pass, one scale and
- *       shift;</li>
+ *   <li>batch norm (after the pool): batch moments as matrix products with a ones row, normalization by oneDNN's
+ *       {@code batchnorm} op, running statistics updated in place with momentum
+ *       {@link GraphBuilder#BATCH_NORM_MOMENTUM}; the backward pass written out, the normalized map recomputed
+ *       by the same op;</li>
  *   <li>input gradient: a forward {@code conv2d} of the output gradient with the kernel flipped and its channel
  *       axes swapped, padded by k-1-p, again on brgconv; skipped below the lowest trainable layer;</li>
  *   <li>weight gradient: for the first layer (few input channels) one matrix product over an im2col matrix that
