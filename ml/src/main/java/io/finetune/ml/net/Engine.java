@@ -4,8 +4,8 @@ import java.util.Locale;
 
 /**
  * Which executor runs a network. {@code AUTO} (the default) uses {@link DirectExecutor} wherever the architecture
- * allows it (seed-cnn, res-cnn: stride-1 convolutions, residual blocks, dense layers) and SameDiff otherwise; {@code SAMEDIFF} forces
- * SameDiff everywhere, for comparison. Chosen with {@code -Dfinetune.ml.engine=auto|samediff} or the
+ * allows it (seed-cnn and res-cnn; see {@link DirectExecutor#supports}) and SameDiff otherwise; {@code SAMEDIFF}
+ * forces SameDiff everywhere, for comparison. Chosen with {@code -Dfinetune.ml.engine=auto|samediff} or the
  * {@code FINETUNE_ML_ENGINE} environment variable.
  */
 public enum Engine {
