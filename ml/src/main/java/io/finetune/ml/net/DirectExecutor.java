@@ -266,8 +266,7 @@ final class DirectExecutor {
          * own "same" padding (TensorFlow's: the extra row and column at the bottom and right) when strided.
          */
         private void forwardConvolution(INDArray[] inputs, INDArray output) {
-            boolean strided = c.stride() > 1;
-            convolve(c.stride(), strided ? 0 : pad, strided && c.samePadding(), inputs, output);
+            convolve(c.stride(), pad, c.stride() > 1 && c.samePadding(), inputs, output);
         }
 
         /** The whole batch's convolution output (before pooling), allocated on first use. */
@@ -601,9 +600,7 @@ final class DirectExecutor {
         private INDArray dInput;
 
         ResidualBlock(Residual r, int batch, Shape in, boolean batchStatistics) {
-            Conv a = r.conv("/a");
-            first = new ConvUnit(new Conv(a.name(), a.kernel(), a.filters(), 1, true, true, true, false), batch, in,
-                    batchStatistics);
+            first = new ConvUnit(r.conv("/a"), batch, in, batchStatistics);
             second = new ConvUnit(r.conv("/b"), batch, in, batchStatistics);
             out = Nd4j.create(DataType.FLOAT, in.batchShape(batch));
         }

@@ -54,26 +54,26 @@ public final class Layers {
          */
         @Override
         public SDVariable apply(GraphBuilder g, SDVariable x, Shape in, int numClasses) {
-            SDVariable y = pool(g, convolve(g, x, name));
+            SDVariable y = pool(g, convolve(g, x));
             if (batchNorm) {
                 y = g.batchNorm(name, y);
             }
             return activation(g, y);
         }
 
-        /** The convolution alone (with its bias unless batch norm follows); {@code prefix} names the weights. */
-        SDVariable convolve(GraphBuilder g, SDVariable x, String prefix) {
+        /** The convolution alone, with its bias unless batch norm follows. */
+        private SDVariable convolve(GraphBuilder g, SDVariable x) {
             Conv2DConfig config = Conv2DConfig.builder().kH(kernel).kW(kernel).sH(stride).sW(stride)
                     .paddingMode(samePadding ? PaddingMode.SAME : PaddingMode.VALID).dataFormat("NHWC")
                     .weightsFormat(WeightsFormat.YXIO).build();
-            SDVariable w = g.param(prefix + "/W");
+            SDVariable w = g.param(name + "/W");
             return batchNorm ? g.sd().cnn().conv2d(x, w, config)
-                    : g.sd().cnn().conv2d(x, w, g.param(prefix + "/b"), config);
+                    : g.sd().cnn().conv2d(x, w, g.param(name + "/b"), config);
         }
 
         /** Padding on each side: (k-1)/2 for same padding at stride 1, else none. */
         int padding() {
-            return samePadding ? (kernel - 1) / 2 : 0;
+            return samePadding && stride == 1 ? (kernel - 1) / 2 : 0;
         }
 
         private SDVariable activation(GraphBuilder g, SDVariable y) {
@@ -91,9 +91,9 @@ public final class Layers {
 
     /** Two 3x3 conv + batch norm with an identity shortcut: relu(x + bn(conv(relu(bn(conv(x)))))). */
     public record Residual(String name, int filters) implements Layer {
-        /** One of the block's two convolutions: 3x3, same padding, batch norm, no ReLU of its own. */
+        /** The block's first ("/a", with ReLU) or second ("/b", without) convolution: 3x3, same padding, batch norm. */
         Conv conv(String part) {
-            return new Conv(name + part, 3, filters, 1, true, true, false, false);
+            return new Conv(name + part, 3, filters, 1, true, true, part.equals("/a"), false);
         }
 
         @Override
@@ -116,8 +116,8 @@ public final class Layers {
 
         @Override
         public SDVariable apply(GraphBuilder g, SDVariable x, Shape in, int numClasses) {
-            SDVariable a = g.sd().nn().relu(g.batchNorm(name + "/a", conv("/a").convolve(g, x, name + "/a")), 0);
-            SDVariable b = g.batchNorm(name + "/b", conv("/b").convolve(g, a, name + "/b"));
+            SDVariable a = conv("/a").apply(g, x, in, numClasses);
+            SDVariable b = conv("/b").apply(g, a, in, numClasses);
             return g.sd().nn().relu(x.add(b), 0);
         }
     }
