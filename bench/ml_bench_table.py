@@ -2,6 +2,7 @@
 """Markdown table of one run-ml-bench.sh result folder: figures per framework and the DL4J/peer ratios."""
 import json
 import pathlib
+import statistics
 import sys
 
 FIGURES = [("trainBase", "training, BASE (img/s)"), ("trainFrozen", "fine-tune, conv frozen (img/s)"),
@@ -38,6 +39,34 @@ def main():
         row += [f"{r[key]:.1f}" for _, r in peers]
         row += [f"{dl4j[key] / r[key]:.2f}" if r[key] else "" for _, r in peers]
         print("| " + " | ".join(row) + " |")
+    interleaved(folder)
+
+
+def interleaved(folder):
+    """Per-round ratios of the interleaved inference rounds, when the run has them."""
+    rounds = []
+    for i in range(1, 100):
+        dl4j, keras = load(folder, f"interleaved-dl4j-{i}"), load(folder, f"interleaved-keras-{i}")
+        if not dl4j or not keras:
+            break
+        rounds.append((dl4j, keras))
+    if not rounds:
+        return
+    print(f"\nInference in {len(rounds)} interleaved rounds (DL4J then Keras, a few seconds each, one process per "
+          "framework per round): ratios of pairs measured seconds apart.\n")
+    print("| round | batch 1 DL4J | batch 1 Keras | ratio | batch 32 DL4J | batch 32 Keras | ratio |")
+    print("|---|---|---|---|---|---|---|")
+    ratios = {"infer1": [], "infer32": []}
+    for i, (d, k) in enumerate(rounds, 1):
+        row = [str(i)]
+        for key in ("infer1", "infer32"):
+            ratios[key].append(d[key] / k[key])
+            row += [f"{d[key]:.1f}", f"{k[key]:.1f}", f"{d[key] / k[key]:.2f}"]
+        print("| " + " | ".join(row) + " |")
+    for key, title in (("infer1", "batch 1"), ("infer32", "batch 32")):
+        r = sorted(ratios[key])
+        print(f"\n{title}: median DL4J / Keras {statistics.median(r):.2f}, range {r[0]:.2f}-{r[-1]:.2f}.", end="")
+    print()
 
 
 if __name__ == "__main__":

@@ -2,13 +2,15 @@
 """seed-cnn throughput in Keras on tensorflow-cpu (the reference's framework), NHWC, same protocol as
 ThroughputBenchmark.java. Runs in bench/.venv (pip install tensorflow-cpu).
 
-Usage: bench/.venv/bin/python bench/peer_keras.py [image_size=180] [batch=32] [seconds=20]
-Prints one JSON object.
+Usage: bench/.venv/bin/python bench/peer_keras.py [image_size=180] [batch=32] [seconds=20] [--inference-only]
+Prints one JSON object. --inference-only measures batch-1 and full-batch inference alone (the interleaved rounds of
+run-ml-bench.sh).
 """
 import json
 import os
 import resource
 import sys
+import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
@@ -19,11 +21,31 @@ from peer_timing import FEATURE_BATCHES, rate  # noqa: E402
 CLASSES = 5
 
 
+def inference(model, x, seconds, out):
+    """Batch-1 and full-batch inference (softmax included), half of `seconds` each."""
+    infer = tf.function(lambda inputs: tf.nn.softmax(model(inputs, training=False)))
+    one = x[:1]
+    out["infer1"] = rate(lambda: infer(one).numpy(), 1, seconds / 2)
+    out["infer32"] = rate(lambda: infer(x).numpy(), x.shape[0], seconds / 2)
+
+
+def warm_up_inference(model, x, seconds):
+    """Both inference figures alternately for `seconds`, as ThroughputBenchmark.warmUpInference does."""
+    infer = tf.function(lambda inputs: tf.nn.softmax(model(inputs, training=False)))
+    one = x[:1]
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(32):
+            infer(one).numpy()
+        infer(x).numpy()
+
 
 def main():
-    size = int(sys.argv[1]) if len(sys.argv) > 1 else 180
-    batch = int(sys.argv[2]) if len(sys.argv) > 2 else 32
-    seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 20
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    inference_only = "--inference-only" in sys.argv[1:]
+    size = int(args[0]) if len(args) > 0 else 180
+    batch = int(args[1]) if len(args) > 1 else 32
+    seconds = float(args[2]) if len(args) > 2 else 20
     tf.keras.utils.set_random_seed(1)
     L = tf.keras.layers
     conv = [L.Conv2D(32, 3, activation="relu") for _ in range(4)]
@@ -48,6 +70,11 @@ def main():
         return lambda: step()
 
     out = {"framework": f"Keras on tensorflow-cpu {tf.__version__} NHWC", "imageSize": size, "batch": batch}
+    if inference_only:
+        warm_up_inference(model, x, seconds)
+        inference(model, x, seconds, out)
+        print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}))
+        return
     out["trainBase"] = rate(trainer(model, x), batch, seconds)
     feat.trainable = False
     out["trainFrozen"] = rate(trainer(model, x), batch, seconds)
@@ -64,10 +91,7 @@ def main():
         head_opt.apply_gradients(zip(grads, head.trainable_variables))
     batches = iter(pool * 1000000)
     out["trainCachedHead"] = rate(lambda: head_step(*next(batches)), batch, seconds / 2)
-    infer = tf.function(lambda inputs: tf.nn.softmax(model(inputs, training=False)))
-    one = x[:1]
-    out["infer1"] = rate(lambda: infer(one).numpy(), 1, seconds / 2)
-    out["infer32"] = rate(lambda: infer(x).numpy(), batch, seconds / 2)
+    inference(model, x, seconds, out)
     out["cachedVsFrozen"] = out["trainCachedHead"] / out["trainFrozen"]
     out["peakRssMB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}))

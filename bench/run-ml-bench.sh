@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# ML throughput benchmark: seed-cnn, DL4J (SameDiff NHWC) against Keras on tensorflow-cpu and PyTorch (NCHW and
-# channels_last), in one run on this machine; then a per-op profile of the DL4J training step with and without
-# oneDNN. Writes bench/results/ml-<time>/ and the table in bench/README.md (between the ml-bench markers).
+# ML throughput benchmark: seed-cnn, DL4J (the direct executor, and SameDiff NHWC for comparison) against Keras on
+# tensorflow-cpu and PyTorch (NCHW and channels_last), in one run on this machine; then inference alone, DL4J and
+# Keras alternating in short rounds; then a per-op profile of the DL4J training step with and without oneDNN.
+# Writes bench/results/ml-<time>/ and the table in bench/README.md (between the ml-bench markers).
 #
-#   bench/run-ml-bench.sh                      # 180 px, batch 32, 20 s per figure
+#   bench/run-ml-bench.sh                      # 180 px, batch 32, 20 s per figure, 5 interleaved rounds of 8 s
 #   SIZE=96 SECONDS_PER_FIGURE=5 bench/run-ml-bench.sh
+#   INTERLEAVED_ROUNDS=3 INTERLEAVED_SECONDS=6 bench/run-ml-bench.sh
 #
 # Peers: PyTorch from Debian (apt-get install python3-torch, run with /usr/bin/python3); Keras from
 # bench/.venv (python3 -m venv bench/.venv && bench/.venv/bin/pip install tensorflow-cpu). A missing peer is
@@ -43,6 +45,18 @@ if [[ -x bench/.venv/bin/python ]] && bench/.venv/bin/python -c 'import tensorfl
   bench/.venv/bin/python bench/peer_keras.py "$size" "$batch" "$seconds" 2>"$out/keras.log" > "$out/keras.json"
 else
   echo "Keras missing: python3 -m venv bench/.venv && bench/.venv/bin/pip install tensorflow-cpu" >&2
+fi
+rounds="${INTERLEAVED_ROUNDS:-5}"
+if [[ -x bench/.venv/bin/python ]] && (( rounds > 0 )); then
+  # Inference only, DL4J and Keras (the fastest inference peer) alternating in short runs: the host's speed drifts
+  # by 10-30% over minutes, so pairs measured seconds apart give a steadier ratio than figures minutes apart.
+  for ((i = 1; i <= rounds; i++)); do
+    echo "Inference, interleaved round $i/$rounds ..." >&2
+    java "${java_opts[@]}" -cp "$cp" io.finetune.ml.bench.ThroughputBenchmark "$size" "$batch" \
+      "${INTERLEAVED_SECONDS:-8}" --inference-only 2>>"$out/interleaved.log" | grep '^{' > "$out/interleaved-dl4j-$i.json"
+    bench/.venv/bin/python bench/peer_keras.py "$size" "$batch" "${INTERLEAVED_SECONDS:-8}" --inference-only \
+      2>>"$out/interleaved.log" > "$out/interleaved-keras-$i.json"
+  done
 fi
 echo "DL4J per-op profile ..." >&2
 java "${java_opts[@]}" -cp "$cp" io.finetune.ml.bench.ThroughputBenchmark "$size" "$batch" 0 --profile \

@@ -51,7 +51,9 @@ final class DirectExecutor {
      * Forward convolution output per sub-batch, about what stays in cache between convolution and pooling, for
      * layers whose whole-batch output is over {@link #LARGE_LAYER_FACTOR} times that. At 180 px and batch 32 only
      * conv1 (130 MB) qualifies and runs in sub-batches of 2 images: measured forward median 38.1-39.8 ms against
-     * 39.4-40.7 ms with 16 MB sub-batches for conv1 and conv2 and 41.4 ms without sub-batches.
+     * 39.4-40.7 ms with 16 MB sub-batches for conv1 and conv2 and 41.4 ms without sub-batches. This serves the
+     * frozen layers of an uncached fine-tuning step; inference graphs run the whole network in sub-batches
+     * ({@link DirectInferenceGraph#SUB_BATCH_BYTES}), within which no layer qualifies.
      */
     static final long CHUNK_BYTES = 8L << 20;
     private static final long LARGE_LAYER_FACTOR = 4;
@@ -101,6 +103,19 @@ final class DirectExecutor {
     }
 
     /**
+     * Bytes per image of the largest map a forward pass writes: a convolution's output before its pool (4x the
+     * pooled map), otherwise a layer's output.
+     */
+    long largestMapBytesPerImage() {
+        long largest = 4L * shapes.get(0).size();
+        for (int i = 0; i < layers.size(); i++) {
+            boolean pooled = layers.get(i) instanceof Conv c && c.maxPool();
+            largest = Math.max(largest, 4L * shapes.get(i + 1).size() * (pooled ? 4 : 1));
+        }
+        return largest;
+    }
+
+    /**
      * Every layer kind above, with strided convolutions only as the network's first layer with few input taps:
      * there no input gradient is ever needed and the weight gradient goes through a strided im2col matrix.
      */
@@ -129,7 +144,7 @@ final class DirectExecutor {
     /** The last layer's output for {@code input}; the returned array is a buffer reused by the next call. */
     INDArray forward(INDArray input) {
         Buffers b = buffers(input.size(0));
-        INDArray x = contiguous(input);
+        INDArray x = BatchRows.plain(input);
         for (int i = 0; i < layers.size(); i++) {
             b.inputs[i] = x;
             x = b.steps[i].forward(x, i >= lowestTrainable);
@@ -672,9 +687,7 @@ final class DirectExecutor {
 
     /** Images {@code first .. first+count-1} of an NHWC batch: a contiguous view. */
     private static INDArray images(INDArray batch, int first, int count) {
-        return first == 0 && count == batch.size(0) ? batch
-                : batch.get(NDArrayIndex.interval(first, first + count), NDArrayIndex.all(), NDArrayIndex.all(),
-                NDArrayIndex.all());
+        return BatchRows.rows(batch, first, first + count);
     }
 
     /** W'[ky, kx, out, in] = W[k-1-ky, k-1-kx, in, out]: the kernel of the transposed convolution. */
@@ -842,10 +855,6 @@ final class DirectExecutor {
         Nd4j.exec(DynamicCustomOp.builder(op).addInputs(a, b).addOutputs(out).build());
     }
 
-    private static INDArray contiguous(INDArray input) {
-        return input.isView() || input.ordering() != 'c' || input.dataType() != DataType.FLOAT
-                ? input.castTo(DataType.FLOAT).dup('c') : input;
-    }
 
     private long start() {
         return timings == null ? 0 : System.nanoTime();

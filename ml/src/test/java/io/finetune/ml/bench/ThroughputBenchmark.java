@@ -23,7 +23,8 @@ import java.util.Set;
  * DL4J throughput of seed-cnn (or another architecture) as the ml module runs it (the engine from {@code -Dfinetune.ml.engine}: direct
  * executor by default, SameDiff when set to samediff) on random input, the same protocol as the Python peers in bench/:
  * warm-up, then timed steps; prints one JSON object on stdout. Not a test: run by bench/run-ml-bench.sh.
- * Args: [imageSize=180] [batch=32] [seconds per figure=20] [--profile] [--arch NAME (default seed-cnn)]
+ * Args: [imageSize=180] [batch=32] [seconds per figure=20] [--profile] [--inference-only] [--arch NAME (default
+ * seed-cnn)]
  */
 public final class ThroughputBenchmark {
     private static final int CLASSES = 5;
@@ -64,6 +65,12 @@ public final class ThroughputBenchmark {
             OpTimes.profile(net, all, x, y);
             return;
         }
+        if (List.of(args).contains("--inference-only")) {
+            warmUpInference(net, x, seconds);
+            inference(net, x, seconds, r);
+            print(r);
+            return;
+        }
         TrainGraph base = net.trainGraph(0, all, all);
         r.put("trainBase", rate(() -> base.step(x, y, 1e-3), batch, seconds));
         TrainGraph frozenGraph = net.trainGraph(0, head, head);
@@ -77,12 +84,38 @@ public final class ThroughputBenchmark {
             headGraph.step(b[0], b[1], 1e-3);
         }, batch, seconds / 2);
         r.put("trainCachedHead", headRate);
-        InferenceGraph infer = net.inferenceGraph(0, arch.layers().size());
-        INDArray one = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup();
-        r.put("infer1", rate(() -> infer.probabilities(one), 1, seconds / 2));
-        r.put("infer32", rate(() -> infer.probabilities(x), batch, seconds / 2));
+        inference(net, x, seconds, r);
         r.put("cachedVsFrozen", headRate / frozenRate);
         r.put("peakRssMB", peakRssMegabytes());
+        print(r);
+    }
+
+    /** Batch-1 and full-batch inference (softmax included), half of {@code seconds} each. */
+    private static void inference(Network net, INDArray x, double seconds, Map<String, Object> r) {
+        InferenceGraph infer = net.inferenceGraph(0, net.architecture().layers().size());
+        INDArray one = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup();
+        r.put("infer1", rate(() -> infer.probabilities(one), 1, seconds / 2));
+        r.put("infer32", rate(() -> infer.probabilities(x), (int) x.size(0), seconds / 2));
+    }
+
+    /**
+     * Both inference figures alternately for {@code seconds}: a fresh process otherwise measures batch 1 before the
+     * JIT has compiled ND4J's op-building code (the full run measures inference after minutes of training). The
+     * Python peers warm up the same way.
+     */
+    private static void warmUpInference(Network net, INDArray x, double seconds) {
+        InferenceGraph infer = net.inferenceGraph(0, net.architecture().layers().size());
+        INDArray one = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup();
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < seconds * 1e9) {
+            for (int i = 0; i < 32; i++) {
+                infer.probabilities(one);
+            }
+            infer.probabilities(x);
+        }
+    }
+
+    private static void print(Map<String, Object> r) {
         StringBuilder json = new StringBuilder("{");
         r.forEach((k, v) -> json.append(json.length() > 1 ? ", " : "").append('"').append(k).append("\": ")
                 .append(v instanceof String ? "\"" + v + "\"" : v instanceof Double d ? String.format("%.2f", d) : v));

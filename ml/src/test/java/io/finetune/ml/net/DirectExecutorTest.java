@@ -52,6 +52,28 @@ class DirectExecutorTest {
     }
 
     @Test
+    void aBatchRunInSubBatchesGivesTheSameOutputsAsInOnePass() {
+        Network net = Network.initialize(resCnn, SIZE, CLASSES, 12);
+        int layers = resCnn.layers().size();
+        DirectInferenceGraph onePass = new DirectInferenceGraph(net, 0, layers, Long.MAX_VALUE);
+        long perImage = new DirectExecutor(net, 0, layers, net.params(), layers).largestMapBytesPerImage();
+        DirectInferenceGraph inThrees = new DirectInferenceGraph(net, 0, layers, 3 * perImage);
+        assertEquals(3, inThrees.subBatch());
+        INDArray x = input(8, 13);
+        assertClose(onePass.output(x), inThrees.output(x), "logits of 8 images in sub-batches of 3");
+        assertClose(onePass.probabilities(x), inThrees.probabilities(x), "probabilities");
+        INDArray rows = input(12, 14).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 9));
+        assertClose(onePass.output(rows.dup()), inThrees.output(rows), "logits of a view of a larger batch");
+        assertClose(onePass.output(x), inThrees.output(x.castTo(DataType.DOUBLE)), "logits of a double input");
+        int cut = resCnn.indexOf("conv4") + 1;
+        INDArray features = new DirectInferenceGraph(net, 0, cut, 2 * perImage).output(x);
+        assertClose(net.inferenceGraph(0, cut, Engine.SAMEDIFF).output(x), features, "conv4 features in twos");
+        DirectInferenceGraph head = new DirectInferenceGraph(net, cut, layers, 1);
+        assertEquals(1, head.subBatch());
+        assertClose(onePass.output(x), head.output(features), "head on features, one image at a time");
+    }
+
+    @Test
     void everyGradientOfAFullyTrainableNetworkMatchesSameDiff() {
         Network net = Network.initialize(seedCnn, SIZE, CLASSES, 4);
         Set<String> all = layerNames(seedCnn.layers().stream().map(Layer::name).toList());
@@ -118,6 +140,10 @@ class DirectExecutorTest {
         assertClose(expected, inferring.forward(x), "logits from sub-batches of 2, 2, 2, 2 and 1 image");
         assertClose(expected, new DirectExecutor(net, 0, layers, net.params(), layers, Set.of(), 1).forward(x),
                 "logits from single images");
+        INDArray larger = input(13, 12);
+        larger.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(3, 12)).assign(x);
+        INDArray view = larger.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(3, 12));
+        assertClose(expected, inferring.forward(view), "logits from sub-batches of a view of a larger batch");
 
         // conv1 and conv2 frozen: conv1 runs in sub-batches, the layers above train on its output
         int conv3 = seedCnn.indexOf("conv3");
