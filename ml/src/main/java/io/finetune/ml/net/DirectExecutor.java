@@ -855,7 +855,6 @@ final class DirectExecutor {
         Nd4j.exec(DynamicCustomOp.builder(op).addInputs(a, b).addOutputs(out).build());
     }
 
-
     private long start() {
         return timings == null ? 0 : System.nanoTime();
     }

@@ -54,7 +54,7 @@ final class DirectInferenceGraph extends InferenceGraph {
         return Transforms.softmax(forward(batch), false);
     }
 
-    /** The output for {@code batch}, in a fresh array: in sub-batches of even size (33 images at most 8: 7, 7, 7, 7, 5). */
+    /** The output for {@code batch}, in a fresh array; sub-batches of even size (33 by at most 8: 7, 7, 7, 7, 5). */
     private INDArray forward(INDArray batch) {
         long n = batch.size(0);
         if (n <= subBatch) {
