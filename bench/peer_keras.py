@@ -21,23 +21,18 @@ from peer_timing import FEATURE_BATCHES, rate  # noqa: E402
 CLASSES = 5
 
 
-def inference(model, x, seconds, out):
-    """Batch-1 and full-batch inference (softmax included), half of `seconds` each."""
-    infer = tf.function(lambda inputs: tf.nn.softmax(model(inputs, training=False)))
-    one = x[:1]
-    out["infer1"] = rate(lambda: infer(one).numpy(), 1, seconds / 2)
-    out["infer32"] = rate(lambda: infer(x).numpy(), x.shape[0], seconds / 2)
-
-
-def warm_up_inference(model, x, seconds):
-    """Both inference figures alternately for `seconds`, as ThroughputBenchmark.warmUpInference does."""
+def inference(model, x, seconds, out, warm_up_seconds=0):
+    """Batch-1 and full-batch inference (softmax included), half of `seconds` each, after `warm_up_seconds` of both
+    alternately (as ThroughputBenchmark.inference does; the full run passes 0)."""
     infer = tf.function(lambda inputs: tf.nn.softmax(model(inputs, training=False)))
     one = x[:1]
     start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
+    while time.perf_counter() - start < warm_up_seconds:
         for _ in range(32):
             infer(one).numpy()
         infer(x).numpy()
+    out["infer1"] = rate(lambda: infer(one).numpy(), 1, seconds / 2)
+    out["infer32"] = rate(lambda: infer(x).numpy(), x.shape[0], seconds / 2)
 
 
 def main():
@@ -71,8 +66,7 @@ def main():
 
     out = {"framework": f"Keras on tensorflow-cpu {tf.__version__} NHWC", "imageSize": size, "batch": batch}
     if inference_only:
-        warm_up_inference(model, x, seconds)
-        inference(model, x, seconds, out)
+        inference(model, x, seconds, out, warm_up_seconds=seconds)
         print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}))
         return
     out["trainBase"] = rate(trainer(model, x), batch, seconds)

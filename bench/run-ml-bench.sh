@@ -53,7 +53,8 @@ if [[ -x bench/.venv/bin/python ]] && (( rounds > 0 )); then
   for ((i = 1; i <= rounds; i++)); do
     echo "Inference, interleaved round $i/$rounds ..." >&2
     java "${java_opts[@]}" -cp "$cp" io.finetune.ml.bench.ThroughputBenchmark "$size" "$batch" \
-      "${INTERLEAVED_SECONDS:-8}" --inference-only 2>>"$out/interleaved.log" | grep '^{' > "$out/interleaved-dl4j-$i.json"
+      "${INTERLEAVED_SECONDS:-8}" --inference-only 2>>"$out/interleaved.log" \
+      | grep '^{' > "$out/interleaved-dl4j-$i.json"
     bench/.venv/bin/python bench/peer_keras.py "$size" "$batch" "${INTERLEAVED_SECONDS:-8}" --inference-only \
       2>>"$out/interleaved.log" > "$out/interleaved-keras-$i.json"
   done

@@ -66,8 +66,7 @@ public final class ThroughputBenchmark {
             return;
         }
         if (List.of(args).contains("--inference-only")) {
-            warmUpInference(net, x, seconds);
-            inference(net, x, seconds, r);
+            inference(net, x, seconds, seconds, r);
             print(r);
             return;
         }
@@ -84,35 +83,30 @@ public final class ThroughputBenchmark {
             headGraph.step(b[0], b[1], 1e-3);
         }, batch, seconds / 2);
         r.put("trainCachedHead", headRate);
-        inference(net, x, seconds, r);
+        inference(net, x, 0, seconds, r);
         r.put("cachedVsFrozen", headRate / frozenRate);
         r.put("peakRssMB", peakRssMegabytes());
         print(r);
     }
 
-    /** Batch-1 and full-batch inference (softmax included), half of {@code seconds} each. */
-    private static void inference(Network net, INDArray x, double seconds, Map<String, Object> r) {
-        InferenceGraph infer = net.inferenceGraph(0, net.architecture().layers().size());
-        INDArray one = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup();
-        r.put("infer1", rate(() -> infer.probabilities(one), 1, seconds / 2));
-        r.put("infer32", rate(() -> infer.probabilities(x), (int) x.size(0), seconds / 2));
-    }
-
     /**
-     * Both inference figures alternately for {@code seconds}: a fresh process otherwise measures batch 1 before the
-     * JIT has compiled ND4J's op-building code (the full run measures inference after minutes of training). The
-     * Python peers warm up the same way.
+     * Batch-1 and full-batch inference (softmax included), half of {@code seconds} each, after {@code warmUpSeconds}
+     * of both alternately: a fresh process otherwise measures batch 1 before the JIT has compiled ND4J's op-building
+     * code (the full run measures inference after minutes of training; it passes 0). The Python peers do the same.
      */
-    private static void warmUpInference(Network net, INDArray x, double seconds) {
+    private static void inference(Network net, INDArray x, double warmUpSeconds, double seconds,
+                                  Map<String, Object> r) {
         InferenceGraph infer = net.inferenceGraph(0, net.architecture().layers().size());
         INDArray one = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup();
         long start = System.nanoTime();
-        while (System.nanoTime() - start < seconds * 1e9) {
+        while (System.nanoTime() - start < warmUpSeconds * 1e9) {
             for (int i = 0; i < 32; i++) {
                 infer.probabilities(one);
             }
             infer.probabilities(x);
         }
+        r.put("infer1", rate(() -> infer.probabilities(one), 1, seconds / 2));
+        r.put("infer32", rate(() -> infer.probabilities(x), (int) x.size(0), seconds / 2));
     }
 
     private static void print(Map<String, Object> r) {
