@@ -81,6 +81,11 @@ public final class ContractValidator {
         if (c.kind() == JobKind.CANCEL) {
             return;
         }
+        if (c.kind() == JobKind.PRETRAINED) {
+            errors.add(new FieldError("kind", "expected one of BASE, FINETUNE, SCRATCH, CANCEL, found PRETRAINED "
+                    + "(a kind of model, imported with `ml import`, not a job)"));
+            return;
+        }
         name("modelName", c.modelName(), errors);
         if (c.dataset() == null) {
             errors.add(new FieldError("dataset", "expected {name, version}, found nothing"));

@@ -9,5 +9,7 @@ public enum JobKind {
     /** The fine-tuned target's architecture from random initialization: the comparison baseline. */
     SCRATCH,
     /** Stop the named job at its next batch boundary. */
-    CANCEL
+    CANCEL,
+    /** A model imported from pretrained weights (for example ImageNet): a model kind, never a command. */
+    PRETRAINED
 }

@@ -15,18 +15,8 @@ public final class SharedDatasets {
     }
 
     public static Optional<Path> locate() {
-        String env = System.getenv(ENV);
-        if (env != null && !env.isBlank()) {
-            Path p = Path.of(env);
-            return Files.isDirectory(p) ? Optional.of(p) : Optional.empty();
-        }
-        for (String candidate : new String[]{"../shared/datasets", "../../shared/datasets"}) {
-            Path p = Path.of(candidate).toAbsolutePath().normalize();
-            if (Files.isDirectory(p.resolve("flower5")) || Files.isDirectory(p.resolve("flower102"))) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
+        return SharedFolders.find(ENV, "datasets",
+                p -> Files.isDirectory(p.resolve("flower5")) || Files.isDirectory(p.resolve("flower102")));
     }
 
     public static String absentMessage() {

@@ -53,7 +53,8 @@ class ArchitecturesTest {
     void unknownArchitectureAndCutPointSayWhatWasExpected() {
         IllegalArgumentException arch = assertThrows(IllegalArgumentException.class,
                 () -> Architectures.byName("vgg99"));
-        assertTrue(arch.getMessage().startsWith("expected an architecture of [res-cnn, seed-cnn], found 'vgg99'"),
+        assertTrue(arch.getMessage().startsWith("expected an architecture of [efficientnet-lite0, efficientnet-lite1, "
+                + "efficientnet-lite2, res-cnn, seed-cnn], found 'vgg99'"),
                 arch.getMessage());
         IllegalArgumentException cut = assertThrows(IllegalArgumentException.class,
                 () -> seed.checkCutPoint("dense1"));

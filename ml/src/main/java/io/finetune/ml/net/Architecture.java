@@ -1,5 +1,7 @@
 package io.finetune.ml.net;
 
+import io.finetune.contracts.Normalization;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,12 +10,30 @@ import java.util.Map;
 /**
  * A network as an ordered list of named layers. The feature layers (the ones a fine-tune may copy and freeze) are
  * the possible cut points; everything after the cut is the head, re-initialized for the new class count.
+ *
+ * @param input          the input a network of this kind is built for: native image size and pixel normalization
+ * @param headDropout    dropout rate on the classifier's input while training (0: none)
  */
 public record Architecture(String name, String description, List<Layer> layers, List<String> cutPoints,
-                           String defaultCutPoint) {
+                           String defaultCutPoint, Input input, double headDropout) {
+    /** The reference networks' input: any size, pixels scaled to [0,1], stretched to a square. */
+    public static final Input UNIT_INPUT = new Input(0, Normalization.UNIT_RGB_NHWC);
+
     public Architecture {
         layers = List.copyOf(layers);
         cutPoints = List.copyOf(cutPoints);
+    }
+
+    public Architecture(String name, String description, List<Layer> layers, List<String> cutPoints,
+                        String defaultCutPoint) {
+        this(name, description, layers, cutPoints, defaultCutPoint, UNIT_INPUT, 0);
+    }
+
+    /**
+     * @param nativeImageSize the size pretrained weights were trained at (0: none, any size the layers accept)
+     * @param normalization   how pixels become input
+     */
+    public record Input(int nativeImageSize, Normalization normalization) {
     }
 
     public void checkCutPoint(String cut) {

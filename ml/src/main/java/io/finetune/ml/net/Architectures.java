@@ -12,8 +12,14 @@ import java.util.Map;
 public final class Architectures {
     public static final String SEED_CNN = "seed-cnn";
     public static final String RES_CNN = "res-cnn";
+    public static final String EFFICIENTNET_LITE0 = "efficientnet-lite0";
+    public static final String EFFICIENTNET_LITE1 = "efficientnet-lite1";
+    public static final String EFFICIENTNET_LITE2 = "efficientnet-lite2";
 
-    private static final Map<String, Architecture> REGISTRY = Map.of(SEED_CNN, seedCnn(), RES_CNN, resCnn());
+    private static final Map<String, Architecture> REGISTRY = Map.of(SEED_CNN, seedCnn(), RES_CNN, resCnn(),
+            EFFICIENTNET_LITE0, EfficientNetLite.build(EFFICIENTNET_LITE0, 1.0, 1.0, 224, 0.2),
+            EFFICIENTNET_LITE1, EfficientNetLite.build(EFFICIENTNET_LITE1, 1.0, 1.1, 240, 0.2),
+            EFFICIENTNET_LITE2, EfficientNetLite.build(EFFICIENTNET_LITE2, 1.1, 1.2, 260, 0.3));
 
     private Architectures() {
     }

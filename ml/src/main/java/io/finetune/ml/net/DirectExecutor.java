@@ -43,7 +43,7 @@ import java.util.TreeMap;
  * SameDiff ({@link #supports}).
  * Not thread-safe: one caller at a time.
  */
-final class DirectExecutor {
+final class DirectExecutor implements StepContext {
     private static final int CACHED_BATCH_SIZES = 2;
     /** Up to this many kernel taps (k*k*C), the weight gradient goes through an im2col matrix (the first layer). */
     private static final int MAX_COLUMN_TAPS = 32;
@@ -68,6 +68,7 @@ final class DirectExecutor {
     private final Map<String, INDArray> gradients = new HashMap<>();
     private INDArray ones;
     private Map<String, Double> timings;
+    private org.bytedeco.dnnl.stream stream;
 
     /**
      * For inference: every batch norm uses its running statistics.
@@ -109,7 +110,12 @@ final class DirectExecutor {
     long largestMapBytesPerImage() {
         long largest = 4L * shapes.get(0).size();
         for (int i = 0; i < layers.size(); i++) {
-            boolean pooled = layers.get(i) instanceof Conv c && c.maxPool();
+            Layer layer = layers.get(i);
+            if (isMobile(layer)) {
+                largest = Math.max(largest, MobileSteps.largestMapBytes(layer, shapes.get(i)));
+                continue;
+            }
+            boolean pooled = layer instanceof Conv c && c.maxPool();
             largest = Math.max(largest, 4L * shapes.get(i + 1).size() * (pooled ? 4 : 1));
         }
         return largest;
@@ -123,13 +129,17 @@ final class DirectExecutor {
         for (int i = from; i < to; i++) {
             Layer layer = architecture.layers().get(i);
             boolean ok = layer instanceof Dense || layer instanceof Residual || layer instanceof GlobalAveragePool
-                    || layer instanceof Conv c && (c.stride() == 1
+                    || isMobile(layer) || layer instanceof Conv c && (c.stride() == 1
                     || i == 0 && c.kernel() * c.kernel() * 3 <= MAX_COLUMN_TAPS);
             if (!ok) {
                 return false;
             }
         }
         return true;
+    }
+
+    private static boolean isMobile(Layer layer) {
+        return layer instanceof MobileLayers.ConvBn || layer instanceof MobileLayers.MBConv;
     }
 
     /** Accumulate milliseconds per op kind from now on (for profiling). */
@@ -179,25 +189,18 @@ final class DirectExecutor {
         return b;
     }
 
-    /** One layer's forward and backward pass on buffers for one batch size. */
-    private interface Step {
-        /** {@code keep}: the backward pass will run through this layer, so keep what it needs. */
-        INDArray forward(INDArray x, boolean keep);
-
-        /** The gradient of the layer's input (null unless {@code needInput}); parameter gradients into grads. */
-        INDArray backward(INDArray x, INDArray dOut, boolean needInput, Map<String, INDArray> grads);
-    }
-
     private final class Buffers {
         final INDArray[] inputs = new INDArray[layers.size()];
-        final Step[] steps = new Step[layers.size()];
+        final ExecutorStep[] steps = new ExecutorStep[layers.size()];
 
         Buffers(int batch) {
             for (int i = 0; i < layers.size(); i++) {
                 Layer layer = layers.get(i);
                 Shape in = shapes.get(i);
                 boolean batchStatistics = batchStatisticLayers.contains(layer.name());
-                if (layer instanceof Conv c) {
+                if (isMobile(layer)) {
+                    steps[i] = MobileSteps.of(DirectExecutor.this, layer, batch, in, i >= lowestTrainable);
+                } else if (layer instanceof Conv c) {
                     steps[i] = new ConvUnit(c, batch, in, batchStatistics);
                 } else if (layer instanceof Residual r) {
                     steps[i] = new ResidualBlock(r, batch, in, batchStatistics);
@@ -220,7 +223,7 @@ final class DirectExecutor {
      * backward pass needs the whole pre-pool map: writing it in sub-batches measured slower (training forward
      * median 59 ms in 8 MB sub-batches against 46 ms whole). See {@link #CHUNK_BYTES}.
      */
-    private final class ConvUnit implements Step {
+    private final class ConvUnit implements ExecutorStep {
         final Conv c;
         final int batch;
         final Shape in;
@@ -607,7 +610,7 @@ final class DirectExecutor {
     }
 
     /** relu(x + bn(conv(relu(bn(conv(x)))))), both convolutions 3x3 with same padding. */
-    private final class ResidualBlock implements Step {
+    private final class ResidualBlock implements ExecutorStep {
         private final ConvUnit first;
         private final ConvUnit second;
         private final INDArray out;
@@ -651,7 +654,7 @@ final class DirectExecutor {
     }
 
     /** Mean over height and width: [B, H, W, C] to [B, C]. */
-    private final class AveragePool implements Step {
+    private final class AveragePool implements ExecutorStep {
         private final INDArray out;
         private INDArray dInput;
 
@@ -718,7 +721,7 @@ final class DirectExecutor {
      * which made them slower than the three ops (batch 32: 224-330 us against 160-235 us; batch 1: 150-240 us
      * against 50 us). Each op is built once and reused.
      */
-    private final class DenseStep implements Step {
+    private final class DenseStep implements ExecutorStep {
         final Dense dense;
         final int batch;
         final long inputSize;
@@ -798,12 +801,13 @@ final class DirectExecutor {
 
     // ---------------------------------------------------------------- ops
 
-    /** The gradient buffer of a parameter, reused by every step (callers consume gradients before the next). */
-    private INDArray gradient(String name) {
+    @Override
+    public INDArray gradient(String name) {
         return gradients.computeIfAbsent(name, n -> Nd4j.create(DataType.FLOAT, param(n).shape()));
     }
 
-    private INDArray param(String name) {
+    @Override
+    public INDArray param(String name) {
         INDArray p = params.get(name);
         if (p == null) {
             throw new IllegalStateException("expected parameter " + name + ", found none");
@@ -855,11 +859,21 @@ final class DirectExecutor {
         Nd4j.exec(DynamicCustomOp.builder(op).addInputs(a, b).addOutputs(out).build());
     }
 
-    private long start() {
+    @Override
+    public org.bytedeco.dnnl.stream stream() {
+        if (stream == null) {
+            stream = OneDnn.newStream();
+        }
+        return stream;
+    }
+
+    @Override
+    public long start() {
         return timings == null ? 0 : System.nanoTime();
     }
 
-    private void stop(String op, long started) {
+    @Override
+    public void stop(String op, long started) {
         if (timings != null) {
             timings.merge(op, (System.nanoTime() - started) / 1e6, Double::sum);
         }

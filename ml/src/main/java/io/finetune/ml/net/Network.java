@@ -164,7 +164,10 @@ public final class Network {
             }
         }
         int layerCount = architecture.layers().size();
-        if (engine.direct(architecture, from, layerCount)) {
+        boolean mobileBatchStatistics = architecture.layers().stream().anyMatch(l -> batchStatisticLayers
+                .contains(l.name()) && (l instanceof MobileLayers.ConvBn || l instanceof MobileLayers.MBConv));
+        // the direct executor folds batch norm into the convolutions of mobile layers: fixed statistics only
+        if (engine.direct(architecture, from, layerCount) && !mobileBatchStatistics) {
             int lowest = layerCount;
             for (int i = layerCount - 1; i >= from; i--) {
                 if (trainableLayers.contains(architecture.layers().get(i).name())) {

@@ -1,0 +1,22 @@
+package io.finetune.ml.net;
+
+import org.bytedeco.dnnl.stream;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** What a step needs from the executor that runs it: parameters, gradient buffers, a oneDNN stream, timings. */
+interface StepContext {
+    /** A parameter's live array. */
+    INDArray param(String name);
+
+    /** The gradient buffer of a parameter, reused by every step (callers consume gradients before the next). */
+    INDArray gradient(String name);
+
+    /** The executor's oneDNN stream (one per executor: a stream serves one thread at a time). */
+    stream stream();
+
+    /** A start time for {@link #stop}, or 0 when timings are off. */
+    long start();
+
+    /** Adds the time since {@code started} to {@code op}'s total, when timings are on. */
+    void stop(String op, long started);
+}
