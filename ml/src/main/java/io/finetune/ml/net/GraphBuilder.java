@@ -56,6 +56,12 @@ public final class GraphBuilder {
         SDVariable beta = param(prefix + "/beta");
         String layer = prefix.contains("/") ? prefix.substring(0, prefix.indexOf('/')) : prefix;
         if (!batchStatisticLayers.contains(layer)) {
+            if (trainable.contains(prefix + "/gamma")) {
+                // running statistics with trainable gamma and beta, written out: the batchnorm op's gradient fails
+                // to build in SameDiff 1.0.0-M2.1 (BatchNormDerivative loses the axis)
+                SDVariable inverse = sd.math().rsqrt(param(prefix + "/var").add(BATCH_NORM_EPSILON));
+                return y.sub(param(prefix + "/mean")).mul(inverse.mul(gamma)).add(beta);
+            }
             return sd.nn().batchNorm(y, param(prefix + "/mean"), param(prefix + "/var"), gamma, beta,
                     BATCH_NORM_EPSILON, 3);
         }
