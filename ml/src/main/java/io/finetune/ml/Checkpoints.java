@@ -3,7 +3,7 @@ package io.finetune.ml;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.finetune.contracts.ContractCodec;
 import io.finetune.contracts.EpochMetrics;
-import io.finetune.ml.net.WeightsFile;
+import io.finetune.ml.weights.NamedArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -54,8 +54,8 @@ final class Checkpoints {
         }
         Path p = newest.get();
         State state = JSON.readValue(p.resolve("state.json").toFile(), State.class);
-        return Optional.of(new Saved(state, WeightsFile.read(p.resolve("weights.bin")),
-                WeightsFile.read(p.resolve("optimizer.bin"))));
+        return Optional.of(new Saved(state, NamedArrays.read(existing(p, "weights")),
+                NamedArrays.read(existing(p, "optimizer"))));
     }
 
     static Path write(Path dir, State state, Map<String, INDArray> weights, Map<String, INDArray> optimizer)
@@ -65,14 +65,20 @@ final class Checkpoints {
         Path tmp = dir.resolve("." + name + ".tmp");
         deleteTree(tmp);
         Files.createDirectories(tmp);
-        WeightsFile.write(tmp.resolve("weights.bin"), weights);
-        WeightsFile.write(tmp.resolve("optimizer.bin"), optimizer);
+        NamedArrays.write(tmp.resolve("weights.safetensors"), weights, Map.of());
+        NamedArrays.write(tmp.resolve("optimizer.safetensors"), optimizer, Map.of());
         JSON.writeValue(tmp.resolve("state.json").toFile(), state);
         Path target = dir.resolve(name);
         deleteTree(target);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         prune(dir);
         return target;
+    }
+
+    /** {@code name.safetensors}, or {@code name.bin} in checkpoints written before safetensors. */
+    private static Path existing(Path checkpoint, String name) {
+        Path current = checkpoint.resolve(name + ".safetensors");
+        return Files.isRegularFile(current) ? current : checkpoint.resolve(name + ".bin");
     }
 
     private static void prune(Path dir) throws IOException {

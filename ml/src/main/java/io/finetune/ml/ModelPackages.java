@@ -7,7 +7,7 @@ import io.finetune.ml.data.Preprocessor;
 import io.finetune.ml.net.Architecture;
 import io.finetune.ml.net.Architectures;
 import io.finetune.ml.net.Network;
-import io.finetune.ml.net.WeightsFile;
+import io.finetune.ml.weights.NamedArrays;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,12 +15,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * A model package is a directory: the weights file named by the manifest, and {@code manifest.json}, written
- * last so that a package with a manifest is complete.
+ * A model package is a directory: the weights file named by the manifest (safetensors, with this project's
+ * parameter names and layouts; packages written before used the {@code FTW1} format in {@code weights.bin} and keep
+ * loading), and {@code manifest.json}, written last so that a package with a manifest is complete.
  */
 public final class ModelPackages {
     public static final String MANIFEST = "manifest.json";
-    public static final String WEIGHTS = "weights.bin";
+    public static final String WEIGHTS = "weights.safetensors";
+    /** The weights file of packages written before safetensors. */
+    public static final String LEGACY_WEIGHTS = "weights.bin";
 
     private ModelPackages() {
     }
@@ -60,7 +63,7 @@ public final class ModelPackages {
         Path weights = dir.resolve(manifest.modelFile());
         try {
             return Network.of(architecture, manifest.imageSize(), manifest.classes().size(),
-                    WeightsFile.read(weights), weights.toString());
+                    NamedArrays.read(weights), weights.toString());
         } catch (IllegalArgumentException e) {
             throw new IOException("weights do not match " + dir.resolve(MANIFEST) + " (" + manifest.classes().size()
                     + " classes): " + e.getMessage(), e);
@@ -70,7 +73,8 @@ public final class ModelPackages {
     /** Writes weights, then the manifest (through a temporary file and a rename). */
     static void write(Path dir, ModelManifest manifest, Network network) throws IOException {
         Files.createDirectories(dir);
-        WeightsFile.write(dir.resolve(manifest.modelFile()), network.params());
+        NamedArrays.write(dir.resolve(manifest.modelFile()), network.params(), java.util.Map.of("format", "finetune",
+                "architecture", manifest.architecture(), "name", manifest.name(), "version", manifest.version()));
         Path tmp = dir.resolve(MANIFEST + ".tmp");
         Files.write(tmp, ContractCodec.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
         ContractCodec.decode(Files.readAllBytes(tmp), ModelManifest.class);

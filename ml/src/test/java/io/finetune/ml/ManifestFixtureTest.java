@@ -34,7 +34,7 @@ class ManifestFixtureTest {
         assertEquals(JobKind.BASE, m.kind());
         assertEquals(List.of("daisy", "dandelion", "roses", "sunflowers", "tulips"), m.classes());
         assertEquals(64, m.imageSize());
-        assertEquals(ModelPackages.WEIGHTS, m.modelFile());
+        assertEquals(ModelPackages.LEGACY_WEIGHTS, m.modelFile());
         assertArrayEquals(Normalization.UNIT_RGB_NHWC.mean(), m.normalization().mean());
         assertEquals(1, m.history().size());
         assertEquals(551, m.test().examples());

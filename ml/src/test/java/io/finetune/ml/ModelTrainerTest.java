@@ -82,6 +82,36 @@ class ModelTrainerTest {
     }
 
     @Test
+    void packagesAreSafetensorsAndPackagesInTheEarlierFormatStillLoad() throws Exception {
+        Path dir;
+        try (TrainedModel model = new ModelTrainer().train(TinySpecs.base("seed-cnn", data.classes(), 1), data,
+                null, null, null)) {
+            dir = Packages.write(model, tmp.resolve("pkg"));
+        }
+        java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> weights = Packages.weights(dir);
+        try (io.finetune.ml.weights.Safetensors.Reader r = io.finetune.ml.weights.Safetensors.open(
+                dir.resolve(ModelPackages.WEIGHTS))) {
+            assertEquals(weights.keySet(), r.tensors().keySet());
+            assertEquals("finetune", r.metadata().get("format"));
+            assertEquals("seed-cnn", r.metadata().get("architecture"));
+        }
+        byte[] image = Files.readAllBytes(data.test().get(0).file());
+        float[] expected;
+        try (ImageClassifier current = ModelPackages.load(dir)) {
+            expected = current.probabilities(image);
+        }
+        io.finetune.ml.net.WeightsFile.write(dir.resolve(ModelPackages.LEGACY_WEIGHTS), weights);
+        Files.delete(dir.resolve(ModelPackages.WEIGHTS));
+        String manifest = Files.readString(dir.resolve(ModelPackages.MANIFEST));
+        Files.writeString(dir.resolve(ModelPackages.MANIFEST), manifest.replace("\"" + ModelPackages.WEIGHTS + "\"",
+                "\"" + ModelPackages.LEGACY_WEIGHTS + "\""));
+        try (ImageClassifier legacy = ModelPackages.load(dir)) {
+            assertEquals(ModelPackages.LEGACY_WEIGHTS, legacy.manifest().modelFile());
+            assertArrayEquals(expected, legacy.probabilities(image), 0f);
+        }
+    }
+
+    @Test
     void corruptOrMismatchedPackagesFailWithClearMessages() throws Exception {
         Path dir;
         try (TrainedModel model = new ModelTrainer().train(TinySpecs.base("seed-cnn", data.classes(), 1), data,

@@ -1,7 +1,7 @@
 package io.finetune.ml;
 
 import io.finetune.contracts.DatasetRef;
-import io.finetune.ml.net.WeightsFile;
+import io.finetune.ml.weights.NamedArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -21,7 +21,7 @@ final class Packages {
     }
 
     static Map<String, INDArray> weights(Path packageDir) throws IOException {
-        return WeightsFile.read(packageDir.resolve(ModelPackages.WEIGHTS));
+        return NamedArrays.read(packageDir.resolve(ModelPackages.WEIGHTS));
     }
 
     static double maxDifference(INDArray a, INDArray b) {

@@ -5,9 +5,10 @@ import io.finetune.contracts.Augmentation;
 import java.util.SplittableRandom;
 
 /**
- * Seeded online augmentation of a square RGB image: random resized crop (area fraction in [minCropScale, 1],
- * aspect 3/4 to 4/3), horizontal flip, rotation, brightness and contrast. One inverse mapping with bilinear
- * sampling, so the image is resampled once. Output: floats in [0,1], NHWC.
+ * Seeded online augmentation of a stored RGB image into the model's {@code size x size} input: random resized crop
+ * (area fraction in [minCropScale, 1] of the stored image, aspect 3/4 to 4/3), horizontal flip, rotation,
+ * brightness and contrast. One inverse mapping with bilinear sampling, so the image is resampled once. Output:
+ * floats in [0,1], NHWC.
  */
 public final class Augmenter {
     private final Augmentation augmentation;
@@ -18,13 +19,16 @@ public final class Augmenter {
         this.size = size;
     }
 
-    public float[] apply(byte[] rgb, SplittableRandom random) {
+    public float[] apply(StoredImage image, SplittableRandom random) {
+        int width = image.width();
+        int height = image.height();
+        double side = Math.sqrt((double) width * height);
         double area = augmentation.minCropScale() + random.nextDouble() * (1 - augmentation.minCropScale());
         double aspect = Math.exp(Math.log(3.0 / 4) + random.nextDouble() * Math.log(16.0 / 9));
-        double cropW = Math.min(size, size * Math.sqrt(area * aspect));
-        double cropH = Math.min(size, size * Math.sqrt(area / aspect));
-        double cx = cropW / 2 + random.nextDouble() * (size - cropW);
-        double cy = cropH / 2 + random.nextDouble() * (size - cropH);
+        double cropW = Math.min(width, side * Math.sqrt(area * aspect));
+        double cropH = Math.min(height, side * Math.sqrt(area / aspect));
+        double cx = cropW / 2 + random.nextDouble() * (width - cropW);
+        double cy = cropH / 2 + random.nextDouble() * (height - cropH);
         boolean flip = augmentation.flip() && random.nextBoolean();
         double angle = Math.toRadians((random.nextDouble() * 2 - 1) * augmentation.maxRotationDegrees());
         double brightness = (random.nextDouble() * 2 - 1) * augmentation.brightness();
@@ -45,7 +49,7 @@ public final class Augmenter {
                 double qx = (cos * px - sin * py) * sx + cx - 0.5;
                 double qy = (sin * px + cos * py) * sy + cy - 0.5;
                 int o = (v * size + u) * 3;
-                sample(rgb, qx, qy, out, o);
+                sample(image, qx, qy, out, o);
                 sum += out[o] + out[o + 1] + out[o + 2];
             }
         }
@@ -57,23 +61,26 @@ public final class Augmenter {
         return out;
     }
 
-    private void sample(byte[] rgb, double x, double y, float[] out, int o) {
-        x = Math.max(0, Math.min(size - 1, x));
-        y = Math.max(0, Math.min(size - 1, y));
+    private static void sample(StoredImage image, double x, double y, float[] out, int o) {
+        int width = image.width();
+        int height = image.height();
+        x = Math.max(0, Math.min(width - 1, x));
+        y = Math.max(0, Math.min(height - 1, y));
         int x0 = (int) x;
         int y0 = (int) y;
-        int x1 = Math.min(size - 1, x0 + 1);
-        int y1 = Math.min(size - 1, y0 + 1);
+        int x1 = Math.min(width - 1, x0 + 1);
+        int y1 = Math.min(height - 1, y0 + 1);
         double fx = x - x0;
         double fy = y - y0;
+        byte[] rgb = image.rgb();
         for (int c = 0; c < 3; c++) {
-            double top = px(rgb, x0, y0, c) * (1 - fx) + px(rgb, x1, y0, c) * fx;
-            double bottom = px(rgb, x0, y1, c) * (1 - fx) + px(rgb, x1, y1, c) * fx;
+            double top = px(rgb, width, x0, y0, c) * (1 - fx) + px(rgb, width, x1, y0, c) * fx;
+            double bottom = px(rgb, width, x0, y1, c) * (1 - fx) + px(rgb, width, x1, y1, c) * fx;
             out[o + c] = (float) ((top * (1 - fy) + bottom * fy) / 255.0);
         }
     }
 
-    private int px(byte[] rgb, int x, int y, int c) {
-        return rgb[(y * size + x) * 3 + c] & 0xff;
+    private static int px(byte[] rgb, int width, int x, int y, int c) {
+        return rgb[(y * width + x) * 3 + c] & 0xff;
     }
 }

@@ -14,16 +14,25 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * A split decoded once, in parallel, into resized 8-bit RGB kept in memory (180 px: 97 KB per image), so epochs
- * never wait on JPEG decoding. Unusable files are skipped and listed with their reason.
+ * A split decoded once, in parallel, into resized 8-bit RGB kept in memory (180 px: 97 KB per image; images kept
+ * whole for random crops, 224 px on the shorter side: about 200 KB), so epochs never wait on JPEG decoding.
+ * Unusable files are skipped and listed with their reason.
  */
-public record DecodedSet(List<byte[]> pixels, int[] labels, List<LabeledImage> images, List<SkippedImage> skipped) {
+public record DecodedSet(List<StoredImage> stored, int[] labels, List<LabeledImage> images,
+                         List<SkippedImage> skipped) {
     public int size() {
         return labels.length;
     }
 
+    /** Decoded to the model's square input. */
     public static DecodedSet decode(List<LabeledImage> images, Preprocessor preprocessor, int threads)
             throws IOException {
+        return decode(images, preprocessor, threads, false);
+    }
+
+    /** Decoded for augmentation when {@code forAugmentation} (see {@link Preprocessor#store}). */
+    public static DecodedSet decode(List<LabeledImage> images, Preprocessor preprocessor, int threads,
+                                    boolean forAugmentation) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
             Thread t = new Thread(r, "decode");
             t.setDaemon(true);
@@ -32,14 +41,14 @@ public record DecodedSet(List<byte[]> pixels, int[] labels, List<LabeledImage> i
         try {
             List<Future<Object>> results = new ArrayList<>(images.size());
             for (LabeledImage image : images) {
-                results.add(pool.submit(() -> decodeOne(image, preprocessor)));
+                results.add(pool.submit(() -> decodeOne(image, preprocessor, forAugmentation)));
             }
-            List<byte[]> pixels = new ArrayList<>();
+            List<StoredImage> pixels = new ArrayList<>();
             List<LabeledImage> kept = new ArrayList<>();
             List<SkippedImage> skipped = new ArrayList<>();
             for (int i = 0; i < images.size(); i++) {
                 Object r = results.get(i).get();
-                if (r instanceof byte[] p) {
+                if (r instanceof StoredImage p) {
                     pixels.add(p);
                     kept.add(images.get(i));
                 } else {
@@ -59,9 +68,9 @@ public record DecodedSet(List<byte[]> pixels, int[] labels, List<LabeledImage> i
         }
     }
 
-    private static Object decodeOne(LabeledImage image, Preprocessor preprocessor) {
+    private static Object decodeOne(LabeledImage image, Preprocessor preprocessor, boolean forAugmentation) {
         try {
-            return preprocessor.pixels(Files.readAllBytes(image.file()));
+            return preprocessor.store(Files.readAllBytes(image.file()), forAugmentation);
         } catch (ImageRejectedException e) {
             return new SkippedImage(image.file().toString(), e.reason(), e.getMessage());
         } catch (IOException e) {

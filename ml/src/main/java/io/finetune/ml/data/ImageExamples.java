@@ -34,11 +34,11 @@ public final class ImageExamples implements Examples {
 
     @Override
     public void write(int index, float[] into, int offset, SplittableRandom random) {
-        byte[] pixels = set.pixels().get(index);
+        StoredImage image = set.stored().get(index);
         if (augmenter == null) {
-            preprocessor.normalize(pixels, into, offset);
+            preprocessor.normalize(preprocessor.modelInput(image), into, offset);
         } else {
-            preprocessor.normalizeUnit(augmenter.apply(pixels, random), into, offset);
+            preprocessor.normalizeUnit(augmenter.apply(image, random), into, offset);
         }
     }
 

@@ -1,21 +1,25 @@
 package io.finetune.ml.data;
 
 import io.finetune.contracts.Normalization;
+import io.finetune.contracts.ResizeMode;
 import io.finetune.imaging.DecodedImage;
 import io.finetune.imaging.ImageDecoder;
 import io.finetune.imaging.ImageRejectedException;
 import io.finetune.imaging.ImageResizer;
+import io.finetune.imaging.PillowBilinear;
 
 import java.awt.image.BufferedImage;
 
 /**
- * The one preprocessing path of training, evaluation and serving: decode (imaging's decoder), stretch to a square
- * of {@code imageSize}, then (pixel / 255 - mean) / std per channel in NHWC order. Rebuilt from a manifest by the
- * loader. Thread-safe.
+ * The one preprocessing path of training, evaluation and serving: decode (imaging's decoder), make a square of
+ * {@code imageSize} as the normalization's {@link ResizeMode} says (stretch; or Pillow-exact bilinear resize of the
+ * shorter side and the centred square, as ImageNet backbones expect), then (pixel / 255 - mean) / std per channel in
+ * NHWC order. Rebuilt from a manifest by the loader. Thread-safe.
  */
 public final class Preprocessor {
     private final ImageDecoder decoder;
     private final int imageSize;
+    private final ResizeMode resize;
     private final float[] offset = new float[3];
     private final float[] scale = new float[3];
 
@@ -30,6 +34,7 @@ public final class Preprocessor {
         }
         this.decoder = decoder;
         this.imageSize = imageSize;
+        this.resize = normalization.resizeMode();
         for (int c = 0; c < 3; c++) {
             scale[c] = (float) (1.0 / (255.0 * normalization.std()[c]));
             offset[c] = (float) (normalization.mean()[c] / normalization.std()[c]);
@@ -40,11 +45,51 @@ public final class Preprocessor {
         return imageSize;
     }
 
-    /** Decoded and resized, as packed 8-bit RGB (3 bytes per pixel, row-major). */
+    public ResizeMode resize() {
+        return resize;
+    }
+
+    /** Decoded and resized to the model's square input, as packed 8-bit RGB (3 bytes per pixel, row-major). */
     public byte[] pixels(byte[] encoded) throws ImageRejectedException {
         DecodedImage image = decoder.decode(encoded);
-        BufferedImage square = ImageResizer.square(image.rgb(), imageSize);
-        int[] argb = square.getRGB(0, 0, imageSize, imageSize, null, 0, imageSize);
+        BufferedImage square = resize == ResizeMode.CENTER_CROP
+                ? PillowBilinear.resizeShorterThenCenterCrop(image.rgb(), imageSize)
+                : ImageResizer.square(image.rgb(), imageSize);
+        return rgb(square);
+    }
+
+    /**
+     * Decoded and resized for training: the model's square input, or, when {@code forAugmentation} and the mode
+     * crops, the whole image with its shorter side at {@code imageSize} (so that random crops can reach its edges);
+     * {@link #modelInput} turns it into the square.
+     */
+    public StoredImage store(byte[] encoded, boolean forAugmentation) throws ImageRejectedException {
+        if (!forAugmentation || resize != ResizeMode.CENTER_CROP) {
+            return new StoredImage(pixels(encoded), imageSize, imageSize);
+        }
+        BufferedImage resized = PillowBilinear.resizeShorter(decoder.decode(encoded).rgb(), imageSize);
+        return new StoredImage(rgb(resized), resized.getWidth(), resized.getHeight());
+    }
+
+    /** The model's square input from a stored image: itself, or its centred square (the same pixels as {@link #pixels}). */
+    public byte[] modelInput(StoredImage image) {
+        if (image.width() == imageSize && image.height() == imageSize) {
+            return image.rgb();
+        }
+        int top = (int) Math.rint((image.height() - imageSize) / 2.0);
+        int left = (int) Math.rint((image.width() - imageSize) / 2.0);
+        byte[] out = new byte[imageSize * imageSize * 3];
+        for (int y = 0; y < imageSize; y++) {
+            System.arraycopy(image.rgb(), ((top + y) * image.width() + left) * 3, out, y * imageSize * 3,
+                    imageSize * 3);
+        }
+        return out;
+    }
+
+    private static byte[] rgb(BufferedImage image) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
         byte[] rgb = new byte[argb.length * 3];
         for (int i = 0; i < argb.length; i++) {
             rgb[3 * i] = (byte) (argb[i] >> 16);
