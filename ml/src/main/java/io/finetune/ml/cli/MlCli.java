@@ -10,9 +10,9 @@ import java.io.PrintStream;
  * service. Results go to stdout; progress and logs to stderr.
  */
 @Command(name = "ml", mixinStandardHelpOptions = true, version = "finetune ml 0.1.0",
-        description = "Train, fine-tune, evaluate and run the flower experiment with Deeplearning4j (SameDiff).",
+        description = "Train, fine-tune, import pretrained backbones, evaluate and run the flower experiments with Deeplearning4j and oneDNN.",
         subcommands = {TrainCommand.class, FinetuneCommand.class, EvaluateCommand.class, PredictCommand.class,
-                ExperimentCommand.class})
+                ExperimentCommand.class, ImportCommand.class})
 public final class MlCli implements Runnable {
     /** The process's real stdout: SameDiff prints diagnostics with System.out, which main redirects to stderr. */
     static final class Streams {
