@@ -110,7 +110,7 @@ public final class BackboneImporter {
         if (!Arrays.equals(expected, found)) {
             throw new IOException("expected tensor '" + source + "' of shape " + Arrays.toString(expected) + " for "
                     + spec.name() + " of " + architecture.name() + " in " + file + ", found "
-                    + Arrays.toString(found));
+                    + Arrays.toString(found) + " (weights of another architecture?)");
         }
         float[] v = reader.floats(source);
         INDArray array = Nd4j.create(v, expected, 'c');
