@@ -7,6 +7,8 @@ import java.util.List;
 public final class ContractValidator {
     public static final int MAX_EPOCHS = 1000;
     public static final int MAX_BATCH = 4096;
+    /** Cached views per training image (16 x 1,020 images of 7x7x192 block inputs are about 600 MB). */
+    public static final int MAX_VIEWS = 16;
     public static final int MIN_IMAGE_SIZE = 8;
     public static final int MAX_IMAGE_SIZE = 1024;
 
@@ -132,6 +134,17 @@ public final class ContractValidator {
         if (h.earlyStoppingPatience() != null && h.earlyStoppingPatience() < 0) {
             errors.add(new FieldError("hyperParameters.earlyStoppingPatience", "expected 0 or more, found "
                     + h.earlyStoppingPatience()));
+        }
+        if (h.views() != null) {
+            range("hyperParameters.views", h.views(), 0, MAX_VIEWS, errors);
+            if (c.kind() != JobKind.FINETUNE) {
+                errors.add(new FieldError("hyperParameters.views", "expected none for " + c.kind()
+                        + " (cached views apply to FINETUNE only)"));
+            }
+        }
+        if (h.labelSmoothing() != null && !(h.labelSmoothing() >= 0 && h.labelSmoothing() < 0.5)) {
+            errors.add(new FieldError("hyperParameters.labelSmoothing", "expected a number in [0, 0.5), found "
+                    + h.labelSmoothing()));
         }
         if (c.kind() != JobKind.FINETUNE && (h.unfreeze() != null || h.freezeCutPoint() != null)) {
             errors.add(new FieldError(h.unfreeze() != null ? "hyperParameters.unfreeze"

@@ -1,15 +1,27 @@
 package io.finetune.contracts;
 
 /**
- * Hyper-parameters of a training job.
+ * Hyper-parameters of a training job. Fields after {@code trainBatchNorm} were added later: commands without them
+ * still parse, and get the defaults the trainer chooses for the architecture.
  *
  * @param freezeCutPoint  FINETUNE only: the last base layer copied and frozen (for example {@code conv4});
  *                        null uses the architecture's default cut point
  * @param unfreeze        FINETUNE only, optional: a second phase that unfreezes the top layers
  * @param earlyStoppingPatience stop after this many epochs without validation improvement; null or 0 disables
- * @param trainBatchNorm  FINETUNE only: let batch-norm statistics in the frozen part adapt (default keeps them)
+ * @param trainBatchNorm  FINETUNE only: let batch-norm statistics adapt (default keeps them)
+ * @param views           FINETUNE only: views of each training image whose frozen features are cached (the image
+ *                        itself, plus {@code views - 1} augmented ones); 0 trains on images, augmented online
+ * @param labelSmoothing  share of the target spread over all classes, 0 to 0.5 (exclusive)
+ * @param schedule        learning rate over each phase's epochs
  */
 public record HyperParameters(int epochs, int batchSize, double learningRate, int imageSize,
                               Augmentation augmentation, String freezeCutPoint, UnfreezePhase unfreeze,
-                              Integer earlyStoppingPatience, Boolean trainBatchNorm) {
+                              Integer earlyStoppingPatience, Boolean trainBatchNorm, Integer views,
+                              Double labelSmoothing, LearningRateSchedule schedule) {
+    public HyperParameters(int epochs, int batchSize, double learningRate, int imageSize, Augmentation augmentation,
+                           String freezeCutPoint, UnfreezePhase unfreeze, Integer earlyStoppingPatience,
+                           Boolean trainBatchNorm) {
+        this(epochs, batchSize, learningRate, imageSize, augmentation, freezeCutPoint, unfreeze,
+                earlyStoppingPatience, trainBatchNorm, null, null, null);
+    }
 }

@@ -16,6 +16,10 @@ public interface TrainingListener {
     default void onEpoch(EpochMetrics metrics) {
     }
 
+    /** Frozen outputs cached for {@code done} of {@code total} images (views included), before training starts. */
+    default void onCaching(int done, int total) {
+    }
+
     /** Called after the epoch's checkpoint directory is complete. */
     default void onCheckpoint(int epoch, Path checkpointDir) {
     }

@@ -44,8 +44,11 @@ final class TrainingRun implements AutoCloseable {
     private final TrainingListener listener;
     private final Path checkpoints;
     private final Architecture architecture;
-    private final Preprocessor preprocessor;
     private final ExecutorService pool;
+    private Preprocessor preprocessor;
+    private FrozenFeatureCache featureCache;
+    private double pendingCacheSeconds;
+    private io.finetune.contracts.WeightsSource pretrained;
     private final List<EpochMetrics> history = new ArrayList<>();
     private double best = Double.NEGATIVE_INFINITY;
     private int sinceBest;
@@ -59,7 +62,6 @@ final class TrainingRun implements AutoCloseable {
         this.listener = listener;
         this.checkpoints = checkpoints;
         this.architecture = Architectures.byName(spec.architecture());
-        this.preprocessor = new Preprocessor(new ImageDecoder(), spec.imageSize(), Normalization.UNIT_RGB_NHWC);
         this.pool = Executors.newFixedThreadPool(options.threads(), r -> {
             Thread t = new Thread(r, "batch");
             t.setDaemon(true);
@@ -68,8 +70,17 @@ final class TrainingRun implements AutoCloseable {
     }
 
     TrainedModel execute(ImageDataset data, Path base) throws IOException, TrainingCancelledException {
+        ModelManifest baseManifest = spec.kind() == JobKind.FINETUNE ? ModelPackages.readManifest(base) : null;
+        if (baseManifest != null) {
+            checkBase(baseManifest);
+            pretrained = baseManifest.provenance() == null ? null : baseManifest.provenance().pretrained();
+        }
+        // a fine-tuned model sees pixels as its base did
+        Normalization normalization = baseManifest != null ? baseManifest.normalization()
+                : architecture.input().normalization();
+        preprocessor = new Preprocessor(new ImageDecoder(), spec.imageSize(), normalization);
         long started = System.nanoTime();
-        DecodedSet train = DecodedSet.decode(data.train(), preprocessor, options.threads());
+        DecodedSet train = DecodedSet.decode(data.train(), preprocessor, options.threads(), spec.augments());
         DecodedSet validation = DecodedSet.decode(data.validation(), preprocessor, options.threads());
         train.skipped().forEach(s -> LOG.warn("skipped {}: {} ({})", s.file(), s.reason(), s.detail()));
         validation.skipped().forEach(s -> LOG.warn("skipped {}: {} ({})", s.file(), s.reason(), s.detail()));
@@ -81,9 +92,7 @@ final class TrainingRun implements AutoCloseable {
         }
         Network network;
         ModelRef parent = null;
-        if (spec.kind() == JobKind.FINETUNE) {
-            ModelManifest baseManifest = ModelPackages.readManifest(base);
-            checkBase(baseManifest);
+        if (baseManifest != null) {
             Network baseNet = ModelPackages.readNetwork(base, baseManifest);
             network = Network.transfer(baseNet, spec.freezeCutPoint(), spec.classes().size(), spec.seed());
             parent = new ModelRef(baseManifest.name(), baseManifest.version());
@@ -106,6 +115,18 @@ final class TrainingRun implements AutoCloseable {
             LOG.info("resuming from checkpoint after epoch {} in {}", s.epochsDone(), checkpoints);
         }
         boolean stopped = saved.map(s -> s.state().stopped()).orElse(false);
+        java.util.TreeSet<Integer> cacheLevels = new java.util.TreeSet<>();
+        for (int p = startPhase; p < phases.size() && !stopped; p++) {
+            if (cachesFrozen(phases.get(p))) {
+                cacheLevels.add(fromLayer(phases.get(p)));
+            }
+        }
+        if (!cacheLevels.isEmpty()) {
+            featureCache = new FrozenFeatureCache(network, train, validation, preprocessor, spec.augmentation(),
+                    spec.views(), spec.seed(), spec.batchSize(), pool, listener);
+            featureCache.prepare(cacheLevels);
+            pendingCacheSeconds = featureCache.seconds();
+        }
         for (int p = startPhase; p < phases.size() && !stopped; p++) {
             int first = p == startPhase ? startEpochInPhase : 0;
             if (first >= phases.get(p).epochs()) {
@@ -132,6 +153,28 @@ final class TrainingRun implements AutoCloseable {
         }
     }
 
+    /** Pretrained backbones keep their batch-norm statistics by default and cache augmented views. */
+    private boolean isBackbone() {
+        return architecture.input().nativeImageSize() > 0;
+    }
+
+    /** The lowest trainable layer of a phase: what it trains from. */
+    private int fromLayer(Phase phase) {
+        return phase.frozen().isEmpty() ? 0
+                : architecture.indexOf(phase.frozen().get(phase.frozen().size() - 1)) + 1;
+    }
+
+    /**
+     * Whether the phase trains on cached outputs of its frozen layers: when it has some and they cannot change (no
+     * adapting statistics in them) and every input they see is known in advance (no online augmentation, or cached
+     * augmented views).
+     */
+    private boolean cachesFrozen(Phase phase) {
+        boolean frozenStatisticsMove = spec.trainBatchNorm() && !isBackbone();
+        return options.featureCache() && fromLayer(phase) > 0 && !frozenStatisticsMove
+                && (spec.views() > 0 || !spec.augments());
+    }
+
     private List<Phase> phases() {
         if (spec.kind() != JobKind.FINETUNE) {
             return List.of(new Phase("train", spec.epochs(), spec.learningRate(), List.of()));
@@ -150,45 +193,49 @@ final class TrainingRun implements AutoCloseable {
     private boolean runPhase(Network network, int phaseIndex, Phase phase, int firstEpoch, DecodedSet train,
                              DecodedSet validation, java.util.Map<String, INDArray> optimizerState)
             throws IOException, TrainingCancelledException {
-        long cacheStart = System.nanoTime();
-        int from = phase.frozen().isEmpty() ? 0 : architecture.indexOf(phase.frozen().get(phase.frozen().size() - 1))
-                + 1;
-        boolean cached = options.featureCache() && from > 0 && !spec.augments() && !spec.trainBatchNorm();
+        int from = fromLayer(phase);
+        boolean cached = cachesFrozen(phase);
         Set<String> trainable = new HashSet<>();
         for (Layer layer : architecture.layers()) {
             if (!phase.frozen().contains(layer.name())) {
                 trainable.add(layer.name());
             }
         }
-        Set<String> batchStatistics = new HashSet<>(trainable);
-        if (spec.trainBatchNorm()) {
-            batchStatistics.addAll(phase.frozen());
+        Set<String> batchStatistics = new HashSet<>();
+        if (isBackbone()) {
+            // pretrained statistics are kept unless asked otherwise; then only the unfrozen layers adapt theirs
+            if (spec.trainBatchNorm()) {
+                batchStatistics.addAll(trainable);
+            }
+        } else {
+            batchStatistics.addAll(trainable);
+            if (spec.trainBatchNorm()) {
+                batchStatistics.addAll(phase.frozen());
+            }
         }
         Examples trainExamples;
         Examples validationExamples;
         if (cached) {
-            InferenceGraph extractor = network.inferenceGraph(0, from);
-            trainExamples = features(extractor, new ImageExamples(train, preprocessor, null));
-            validationExamples = features(extractor, new ImageExamples(validation, preprocessor, null));
-            LOG.info("cached {} frozen features of {} images in {} s", network.shapeAt(from),
-                    train.size() + validation.size(), String.format("%.1f", (System.nanoTime() - cacheStart) / 1e9));
+            trainExamples = featureCache.train(from);
+            validationExamples = featureCache.validation(from);
         } else {
             from = 0;
             trainExamples = new ImageExamples(train, preprocessor, spec.augments() ? spec.augmentation() : null);
             validationExamples = new ImageExamples(validation, preprocessor, null);
         }
-        double cacheSeconds = (System.nanoTime() - cacheStart) / 1e9;
+        double cacheSeconds = pendingCacheSeconds;
+        pendingCacheSeconds = 0;
         TrainGraph graph = network.trainGraph(from, trainable, batchStatistics);
         if (optimizerState != null) {
             graph.restoreOptimizerState(optimizerState);
         }
-        LOG.info("phase {}: {} trainable parameters, layers from {} ({}), {} epochs at learning rate {}",
-                phase.name(), graph.trainableCount(), from, cached ? "cached features" : "images", phase.epochs(),
-                phase.learningRate());
+        LOG.info("phase {}: {} trainable parameters, layers from {} ({}), {} epochs at learning rate {} ({})",
+                phase.name(), graph.trainableCount(), from, cached ? trainExamples.size() + " cached views"
+                        : "images", phase.epochs(), phase.learningRate(), graph.engine());
         for (int e = firstEpoch; e < phase.epochs(); e++) {
             int epoch = history.size() + 1;
             long start = System.nanoTime();
-            double rate = options.schedule().rate(phase.learningRate(), e, phase.epochs());
+            double rate = Schedules.rate(spec.schedule(), phase.learningRate(), e, phase.epochs());
             double[] lossAcc = trainEpoch(graph, trainExamples, epoch, rate);
             double trainSeconds = (System.nanoTime() - start) / 1e9;
             graph.syncToNetwork();
@@ -228,7 +275,7 @@ final class TrainingRun implements AutoCloseable {
             order[j] = t;
         }
         Batches batches = new Batches(examples, order, spec.batchSize(), spec.classes().size(),
-                mix(spec.seed(), epoch), pool);
+                mix(spec.seed(), epoch), spec.labelSmoothing(), pool);
         int count = batches.count();
         double lossSum = 0;
         int correct = 0;
@@ -250,29 +297,6 @@ final class TrainingRun implements AutoCloseable {
                     seen / ((System.nanoTime() - start) / 1e9));
         }
         return new double[]{lossSum / seen, (double) correct / seen};
-    }
-
-    /** Runs the frozen part once over every example (no augmentation) and keeps its outputs. */
-    private FeatureExamples features(InferenceGraph extractor, Examples images) {
-        int n = images.size();
-        float[][] features = new float[n][];
-        int[] labels = new int[n];
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-            labels[i] = images.label(i);
-        }
-        Batches batches = new Batches(images, order, spec.batchSize(), spec.classes().size(), 0, pool);
-        int row = 0;
-        while (batches.hasNext()) {
-            INDArray out = extractor.output(batches.next().input());
-            long per = out.length() / out.size(0);
-            INDArray flat = out.reshape('c', out.size(0), per);
-            for (int i = 0; i < out.size(0); i++) {
-                features[row++] = flat.getRow(i).toFloatVector();
-            }
-        }
-        return new FeatureExamples(features, labels, extractor.outputShape());
     }
 
     private ClassificationMetrics validate(Network network, int from, Examples examples) {
@@ -319,9 +343,9 @@ final class TrainingRun implements AutoCloseable {
         List<String> frozen = spec.kind() == JobKind.FINETUNE
                 ? phases().get(phases().size() - 1).frozen() : List.of();
         return new ModelManifest(ModelManifest.SCHEMA_VERSION, "unnamed", "0", spec.kind(), spec.architecture(),
-                spec.classes(), spec.imageSize(), Normalization.UNIT_RGB_NHWC, ModelPackages.WEIGHTS, parent,
+                spec.classes(), spec.imageSize(), preprocessor.normalization(), ModelPackages.WEIGHTS, parent,
                 List.copyOf(frozen), null, null, spec.hyperParameters(), spec.seed(), List.copyOf(history), test,
-                ProvenanceFactory.current());
+                ProvenanceFactory.current().withPretrained(pretrained));
     }
 
     @Override

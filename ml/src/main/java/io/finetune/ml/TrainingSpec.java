@@ -3,6 +3,7 @@ package io.finetune.ml;
 import io.finetune.contracts.Augmentation;
 import io.finetune.contracts.HyperParameters;
 import io.finetune.contracts.JobKind;
+import io.finetune.contracts.LearningRateSchedule;
 import io.finetune.contracts.TrainingCommand;
 import io.finetune.contracts.UnfreezePhase;
 import io.finetune.ml.net.Architecture;
@@ -18,11 +19,24 @@ import java.util.Objects;
  * @param freezeCutPoint FINETUNE: the last base layer copied and frozen (resolved to the architecture default)
  * @param unfreeze       FINETUNE, optional second phase
  * @param earlyStoppingPatience null or 0 disables early stopping
+ * @param views          FINETUNE: cached views per training image (the image, then {@code views - 1} augmented
+ *                       ones) whose frozen features the trainable layers learn from; 0 trains on images (augmented
+ *                       online when there is an augmentation)
+ * @param labelSmoothing share of each target spread evenly over all classes
+ * @param schedule       learning rate over each phase's epochs
  */
 public record TrainingSpec(JobKind kind, String architecture, List<String> classes, int imageSize, int epochs,
                            int batchSize, double learningRate, Augmentation augmentation, String freezeCutPoint,
                            UnfreezePhase unfreeze, Integer earlyStoppingPatience, boolean trainBatchNorm,
-                           long seed) {
+                           long seed, int views, double labelSmoothing, LearningRateSchedule schedule) {
+    /** The reference settings: no cached views, no label smoothing, a constant rate. */
+    public TrainingSpec(JobKind kind, String architecture, List<String> classes, int imageSize, int epochs,
+                        int batchSize, double learningRate, Augmentation augmentation, String freezeCutPoint,
+                        UnfreezePhase unfreeze, Integer earlyStoppingPatience, boolean trainBatchNorm, long seed) {
+        this(kind, architecture, classes, imageSize, epochs, batchSize, learningRate, augmentation, freezeCutPoint,
+                unfreeze, earlyStoppingPatience, trainBatchNorm, seed, 0, 0, LearningRateSchedule.CONSTANT);
+    }
+
     public TrainingSpec {
         Objects.requireNonNull(kind, "kind");
         if (kind == JobKind.CANCEL) {
@@ -70,6 +84,22 @@ public record TrainingSpec(JobKind kind, String architecture, List<String> class
         if (earlyStoppingPatience != null && earlyStoppingPatience < 0) {
             throw new IllegalArgumentException("expected earlyStoppingPatience >= 0, found " + earlyStoppingPatience);
         }
+        if (views < 0 || views > io.finetune.contracts.ContractValidator.MAX_VIEWS) {
+            throw new IllegalArgumentException("expected views 0 to " + io.finetune.contracts.ContractValidator.MAX_VIEWS
+                    + ", found " + views);
+        }
+        if (views > 0 && kind != JobKind.FINETUNE) {
+            throw new IllegalArgumentException("expected no cached views for " + kind + " (they cache the frozen "
+                    + "layers of a FINETUNE), found views " + views);
+        }
+        if (views > 1 && !augments(augmentation)) {
+            throw new IllegalArgumentException("expected an augmentation for views " + views + " (views after the "
+                    + "first are augmented copies), found none");
+        }
+        if (!(labelSmoothing >= 0 && labelSmoothing < 0.5)) {
+            throw new IllegalArgumentException("expected labelSmoothing in [0, 0.5), found " + labelSmoothing);
+        }
+        schedule = schedule == null ? LearningRateSchedule.CONSTANT : schedule;
     }
 
     /** Validates a command (not CANCEL) for a dataset with these classes; a missing seed derives from the job id. */
@@ -82,15 +112,19 @@ public record TrainingSpec(JobKind kind, String architecture, List<String> class
         }
         long seed = command.seed() != null ? command.seed()
                 : command.jobId() == null ? 0 : command.jobId().hashCode();
+        FineTuneDefaults d = FineTuneDefaults.of(command.kind(), Architectures.byName(command.architecture()));
         return new TrainingSpec(command.kind(), command.architecture(), classes, h.imageSize(), h.epochs(),
-                h.batchSize(), h.learningRate(), h.augmentation(), h.freezeCutPoint(), h.unfreeze(),
-                h.earlyStoppingPatience(), Boolean.TRUE.equals(h.trainBatchNorm()), seed);
+                h.batchSize(), h.learningRate(), h.augmentation() != null ? h.augmentation() : d.augmentation(),
+                h.freezeCutPoint(), h.unfreeze(), h.earlyStoppingPatience(), Boolean.TRUE.equals(h.trainBatchNorm()),
+                seed, h.views() != null ? h.views() : d.views(),
+                h.labelSmoothing() != null ? h.labelSmoothing() : d.labelSmoothing(),
+                h.schedule() != null ? h.schedule() : d.schedule());
     }
 
     /** The hyper-parameters as recorded in a manifest. */
     public HyperParameters hyperParameters() {
         return new HyperParameters(epochs, batchSize, learningRate, imageSize, augmentation, freezeCutPoint,
-                unfreeze, earlyStoppingPatience, trainBatchNorm);
+                unfreeze, earlyStoppingPatience, trainBatchNorm, views, labelSmoothing, schedule);
     }
 
     /** Epochs over all phases. */
@@ -99,12 +133,17 @@ public record TrainingSpec(JobKind kind, String architecture, List<String> class
     }
 
     public boolean augments() {
-        return !Augmentation.NONE.equals(augmentation) && (augmentation.flip() || augmentation.maxRotationDegrees() > 0
-                || augmentation.minCropScale() < 1 || augmentation.brightness() > 0 || augmentation.contrast() > 0);
+        return augments(augmentation);
+    }
+
+    private static boolean augments(Augmentation a) {
+        return a != null && !Augmentation.NONE.equals(a) && (a.flip() || a.maxRotationDegrees() > 0
+                || a.minCropScale() < 1 || a.brightness() > 0 || a.contrast() > 0);
     }
 
     public TrainingSpec withEpochs(int newEpochs) {
         return new TrainingSpec(kind, architecture, classes, imageSize, newEpochs, batchSize, learningRate,
-                augmentation, freezeCutPoint, unfreeze, earlyStoppingPatience, trainBatchNorm, seed);
+                augmentation, freezeCutPoint, unfreeze, earlyStoppingPatience, trainBatchNorm, seed, views,
+                labelSmoothing, schedule);
     }
 }

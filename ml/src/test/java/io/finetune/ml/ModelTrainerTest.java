@@ -173,9 +173,9 @@ class ModelTrainerTest {
 
     @Test
     void cosineScheduleDecaysToZeroOverThePhase() {
-        TrainerOptions.LearningRateSchedule cosine = TrainerOptions.LearningRateSchedule.COSINE;
-        assertEquals(1e-3, cosine.rate(1e-3, 0, 4), 1e-12);
-        assertEquals(0.5e-3, cosine.rate(1e-3, 2, 4), 1e-12);
-        assertEquals(1e-3, TrainerOptions.LearningRateSchedule.CONSTANT.rate(1e-3, 3, 4), 1e-12);
+        io.finetune.contracts.LearningRateSchedule cosine = io.finetune.contracts.LearningRateSchedule.COSINE;
+        assertEquals(1e-3, Schedules.rate(cosine, 1e-3, 0, 4), 1e-12);
+        assertEquals(0.5e-3, Schedules.rate(cosine, 1e-3, 2, 4), 1e-12);
+        assertEquals(1e-3, Schedules.rate(io.finetune.contracts.LearningRateSchedule.CONSTANT, 1e-3, 3, 4), 1e-12);
     }
 }

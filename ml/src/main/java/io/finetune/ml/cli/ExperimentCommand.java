@@ -7,7 +7,10 @@ import io.finetune.contracts.ModelManifest;
 import io.finetune.ml.ImageDataset;
 import io.finetune.ml.ImageFolders;
 import io.finetune.ml.NativeBackend;
+import io.finetune.ml.FineTuneDefaults;
 import io.finetune.ml.SharedDatasets;
+import io.finetune.ml.SharedWeights;
+import io.finetune.contracts.UnfreezePhase;
 import io.finetune.ml.TrainingSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,9 +23,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "experiment", mixinStandardHelpOptions = true, description = "BASE on flower5, then FINETUNE and SCRATCH on flower102 with the same "
-        + "budget; writes results.json, performance.png and report.md.")
+@Command(name = "experiment", mixinStandardHelpOptions = true, description = "BASE on flower5, then FINETUNE and "
+        + "SCRATCH on flower102 with the same budget; or, with --backbone, an ImageNet backbone fine-tuned on flower102 "
+        + "(head, then unfrozen top layers) and flower5. Writes results.json, performance.png and report.md.")
 final class ExperimentCommand implements Callable<Integer> {
+    static final double BACKBONE_LR = 3e-3;
+    static final int BACKBONE_UNFREEZE_LAYERS = 4;
+    static final int BACKBONE_UNFREEZE_EPOCHS = 6;
+    static final double BACKBONE_UNFREEZE_LR = 3e-4;
+    static final int BACKBONE_FLOWER5_EPOCHS = 8;
     private final MlCli.Streams streams;
 
     @Option(names = "--datasets", description = "folder holding flower5/ and flower102/ (default: $"
@@ -54,12 +63,39 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "32")
     int batchSize;
 
-    @Option(names = "--lr", defaultValue = "1e-3")
-    double learningRate;
+    @Option(names = "--lr", description = "learning rate (default 1e-3; with --backbone, of the head phase: "
+            + BACKBONE_LR + ")")
+    Double learningRate;
+
+    @Option(names = "--backbone", description = "fine-tune this pretrained backbone instead (efficientnet-lite0..2); "
+            + "its weights from $" + SharedWeights.ENV + " or ../shared/weights, or --weights")
+    String backbone;
+
+    @Option(names = "--weights", description = "with --backbone: the backbone's model.safetensors")
+    Path weights;
+
+    @Option(names = "--views", description = "with --backbone: cached views per training image (default "
+            + FineTuneDefaults.BACKBONE_VIEWS + ")")
+    Integer views;
+
+    @Option(names = "--unfreeze-layers", defaultValue = "" + BACKBONE_UNFREEZE_LAYERS, description = "with "
+            + "--backbone: layers unfrozen in the second phase, counted from the top (top conv, then blocks); 0 "
+            + "skips the phase (default ${DEFAULT-VALUE})")
+    int unfreezeLayers;
+
+    @Option(names = "--unfreeze-epochs", defaultValue = "" + BACKBONE_UNFREEZE_EPOCHS)
+    int unfreezeEpochs;
+
+    @Option(names = "--unfreeze-lr", defaultValue = "" + BACKBONE_UNFREEZE_LR)
+    double unfreezeLearningRate;
+
+    @Option(names = "--flower5-epochs", defaultValue = "" + BACKBONE_FLOWER5_EPOCHS, description = "with --backbone: "
+            + "head epochs on flower5 (default ${DEFAULT-VALUE})")
+    int flower5Epochs;
 
     @Option(names = "--schedule", defaultValue = "CONSTANT", description = "learning-rate schedule of all three runs: "
             + "CONSTANT (the reference) or COSINE (default ${DEFAULT-VALUE})")
-    io.finetune.ml.TrainerOptions.LearningRateSchedule schedule;
+    io.finetune.contracts.LearningRateSchedule schedule;
 
     @Option(names = "--cut", description = "fine-tune freeze cut point (default: the architecture's default)")
     String cut;
@@ -75,24 +111,28 @@ final class ExperimentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path root = datasets != null ? datasets : SharedDatasets.locate()
                 .orElseThrow(() -> new IllegalArgumentException(SharedDatasets.absentMessage()));
+        if (backbone != null) {
+            BackboneExperiment.run(new BackboneExperiment.Settings(backbone, weights, root, out, epochs, batchSize,
+                    learningRate != null ? learningRate : BACKBONE_LR, views, unfreezeLayers > 0
+                    ? new UnfreezePhase(unfreezeEpochs, unfreezeLayers, unfreezeLearningRate) : null, flower5Epochs,
+                    seed), streams);
+            return 0;
+        }
         Files.createDirectories(out);
         ImageDataset flower5 = ImageFolders.load(root.resolve("flower5"), 0.15, 0.15, seed);
         ImageDataset flower102 = ImageFolders.load(root.resolve("flower102"), 0.15, 0, seed);
 
         SpecOptions base = options(root.resolve("flower5"), "base", baseEpochs, baseAugment);
-        ModelManifest baseModel = TrainingJobs.run(new TrainingSpec(JobKind.BASE, architecture, flower5.classes(),
-                imageSize, baseEpochs, batchSize, learningRate, base.augmentation(), null, null, null, false, seed),
+        ModelManifest baseModel = TrainingJobs.run(base.spec(JobKind.BASE, flower5.classes(), null, null, false),
                 flower5, null, base, streams);
 
         SpecOptions fine = options(root.resolve("flower102"), "finetune", epochs, augment);
-        ModelManifest finetuned = TrainingJobs.run(new TrainingSpec(JobKind.FINETUNE, architecture,
-                flower102.classes(), imageSize, epochs, batchSize, learningRate, fine.augmentation(), cut, null,
-                null, false, seed), flower102, base.out, fine, streams);
+        ModelManifest finetuned = TrainingJobs.run(fine.spec(JobKind.FINETUNE, flower102.classes(), cut, null,
+                false), flower102, base.out, fine, streams);
 
         SpecOptions scratchOptions = options(root.resolve("flower102"), "scratch", epochs, augment);
-        ModelManifest scratch = TrainingJobs.run(new TrainingSpec(JobKind.SCRATCH, architecture,
-                flower102.classes(), imageSize, epochs, batchSize, learningRate, scratchOptions.augmentation(), null,
-                null, null, false, seed), flower102, null, scratchOptions, streams);
+        ModelManifest scratch = TrainingJobs.run(scratchOptions.spec(JobKind.SCRATCH, flower102.classes(), null,
+                null, false), flower102, null, scratchOptions, streams);
 
         ExperimentReport report = ExperimentReport.of(settings(root), baseModel, finetuned, scratch);
         Files.write(out.resolve("results.json"), ContractCodec.mapper().writerWithDefaultPrettyPrinter()
@@ -117,9 +157,11 @@ final class ExperimentCommand implements Callable<Integer> {
         o.imageSize = imageSize;
         o.epochs = runEpochs;
         o.batchSize = batchSize;
-        o.learningRate = learningRate;
+        o.learningRate = learningRate != null ? learningRate : 1e-3;
         o.augment = runAugment;
         o.schedule = schedule;
+        o.views = 0;
+        o.labelSmoothing = 0.0;
         o.seed = seed;
         o.name = "flowers-" + run;
         o.version = "1";
@@ -139,7 +181,7 @@ final class ExperimentCommand implements Callable<Integer> {
         s.put("epochs", epochs);
         s.put("augmentation", augment);
         s.put("batchSize", batchSize);
-        s.put("learningRate", learningRate);
+        s.put("learningRate", learningRate != null ? learningRate : 1e-3);
         s.put("seed", seed);
         s.put("cores", Runtime.getRuntime().availableProcessors());
         s.put("backend", NativeBackend.describe());

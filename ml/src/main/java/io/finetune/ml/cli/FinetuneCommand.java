@@ -36,7 +36,8 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--unfreeze-lr", defaultValue = "1e-4")
     double unfreezeLearningRate;
 
-    @Option(names = "--train-bn", description = "let batch-norm statistics in the frozen part adapt")
+    @Option(names = "--train-bn", description = "let batch-norm statistics adapt (reference networks: in the frozen "
+            + "part too; pretrained backbones: in the unfrozen layers)")
     boolean trainBatchNorm;
 
     FinetuneCommand(MlCli.Streams streams) {
@@ -49,9 +50,7 @@ final class FinetuneCommand implements Callable<Integer> {
                 options.seed);
         UnfreezePhase unfreeze = unfreezeLayers > 0
                 ? new UnfreezePhase(unfreezeEpochs, unfreezeLayers, unfreezeLearningRate) : null;
-        TrainingSpec spec = new TrainingSpec(JobKind.FINETUNE, options.architecture, data.classes(),
-                options.imageSize, options.epochs, options.batchSize, options.learningRate, options.augmentation(),
-                cut, unfreeze, options.patience, trainBatchNorm, options.seed);
+        TrainingSpec spec = options.spec(JobKind.FINETUNE, data.classes(), cut, unfreeze, trainBatchNorm);
         TrainingJobs.run(spec, data, base, options, streams);
         return 0;
     }

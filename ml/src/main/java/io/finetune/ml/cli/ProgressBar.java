@@ -16,6 +16,7 @@ final class ProgressBar implements TrainingListener {
     private final int totalEpochs;
     private long epochStart;
     private long lastDraw;
+    private long cacheStart;
 
     ProgressBar(PrintStream err, String label, int totalEpochs) {
         this.err = err;
@@ -39,6 +40,28 @@ final class ProgressBar implements TrainingListener {
         err.printf("\r%s epoch %d/%d [%s%s] %d/%d  %.1f img/s  ETA %3.0f s  loss %.4f  acc %.3f   ", label, epoch,
                 totalEpochs, "=".repeat(filled), " ".repeat(WIDTH - filled), batch, batches, imagesPerSecond,
                 perBatch * (batches - batch), runningLoss, runningAccuracy);
+        err.flush();
+    }
+
+    @Override
+    public void onCaching(int done, int total) {
+        long now = System.nanoTime();
+        if (cacheStart == 0) {
+            cacheStart = now;
+        }
+        if (done != total && now - lastDraw < DRAW_INTERVAL_NANOS) {
+            return;
+        }
+        lastDraw = now;
+        double seconds = (now - cacheStart) / 1e9;
+        double rate = seconds > 0 ? done / seconds : 0;
+        int filled = (int) Math.round(WIDTH * (double) done / total);
+        err.printf("\r%s caching frozen features [%s%s] %d/%d  %.1f img/s  ETA %3.0f s   ", label, "=".repeat(filled),
+                " ".repeat(WIDTH - filled), done, total, rate, rate > 0 ? (total - done) / rate : 0);
+        if (done == total) {
+            err.printf("%n");
+            cacheStart = 0;
+        }
         err.flush();
     }
 

@@ -1,7 +1,14 @@
 package io.finetune.ml.cli;
 
 import io.finetune.contracts.Augmentation;
+import io.finetune.contracts.JobKind;
+import io.finetune.contracts.LearningRateSchedule;
+import io.finetune.contracts.UnfreezePhase;
+import io.finetune.ml.FineTuneDefaults;
 import io.finetune.ml.TrainerOptions;
+import io.finetune.ml.TrainingSpec;
+import io.finetune.ml.net.Architecture;
+import io.finetune.ml.net.Architectures;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -15,13 +22,12 @@ final class SpecOptions {
     @Option(names = "--out", required = true, description = "model package directory to write")
     Path out;
 
-    @Option(names = "--arch", defaultValue = "seed-cnn", description = "architecture: seed-cnn, res-cnn "
-            + "(default ${DEFAULT-VALUE})")
+    @Option(names = "--arch", defaultValue = "seed-cnn", description = "architecture: seed-cnn, res-cnn, "
+            + "efficientnet-lite0..2 (default ${DEFAULT-VALUE})")
     String architecture;
 
-    @Option(names = "--image-size", defaultValue = "180", description = "square input size (default "
-            + "${DEFAULT-VALUE})")
-    int imageSize;
+    @Option(names = "--image-size", description = "square input size (default: a backbone's own, else 180)")
+    Integer imageSize;
 
     @Option(names = "--epochs", defaultValue = "10")
     int epochs;
@@ -32,15 +38,26 @@ final class SpecOptions {
     @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default ${DEFAULT-VALUE})")
     double learningRate;
 
-    @Option(names = "--augment", defaultValue = "none", description = "none or standard (flip, 10 degrees, crop "
-            + "0.8, brightness and contrast 0.1)")
+    @Option(names = "--augment", description = "none, standard (flip, 10 degrees, crop 0.8, brightness and "
+            + "contrast 0.1) or crops (flip, random crops of a quarter of the image and more); default: crops when "
+            + "fine-tuning a pretrained backbone, else none")
     String augment;
+
+    @Option(names = "--views", description = "fine-tuning: cached views per training image, the image and views-1 "
+            + "augmented copies (default: " + FineTuneDefaults.BACKBONE_VIEWS + " for a pretrained backbone, else 0: "
+            + "train on images)")
+    Integer views;
+
+    @Option(names = "--label-smoothing", description = "share of each target spread over all classes (default: 0.1 "
+            + "when fine-tuning a pretrained backbone, else 0)")
+    Double labelSmoothing;
 
     @Option(names = "--patience", description = "early stopping: epochs without validation improvement")
     Integer patience;
 
-    @Option(names = "--schedule", defaultValue = "CONSTANT", description = "CONSTANT or COSINE")
-    TrainerOptions.LearningRateSchedule schedule;
+    @Option(names = "--schedule", description = "CONSTANT or COSINE (default: COSINE when fine-tuning a pretrained "
+            + "backbone, else CONSTANT)")
+    LearningRateSchedule schedule;
 
     @Option(names = "--no-feature-cache", description = "fine-tuning: run every batch through the frozen layers "
             + "instead of training the head on their cached outputs (to compare epoch times)")
@@ -66,11 +83,37 @@ final class SpecOptions {
     String version;
 
     Augmentation augmentation() {
-        return switch (augment.toLowerCase()) {
+        return augmentation(augment);
+    }
+
+    static Augmentation augmentation(String name) {
+        return switch (name.toLowerCase()) {
             case "none" -> Augmentation.NONE;
             case "standard" -> Augmentation.STANDARD;
-            default -> throw new IllegalArgumentException("expected --augment none or standard, found " + augment);
+            case "crops" -> FineTuneDefaults.BACKBONE_AUGMENTATION;
+            default -> throw new IllegalArgumentException("expected --augment none, standard or crops, found "
+                    + name);
         };
+    }
+
+    /** The input size: given, or the architecture's native one (backbones), or 180. */
+    int imageSize() {
+        if (imageSize != null) {
+            return imageSize;
+        }
+        int nativeSize = Architectures.byName(architecture).input().nativeImageSize();
+        return nativeSize > 0 ? nativeSize : 180;
+    }
+
+    /** A spec from these options, what they leave out chosen as a command's would be ({@link FineTuneDefaults}). */
+    TrainingSpec spec(JobKind kind, java.util.List<String> classes, String cut, UnfreezePhase unfreeze,
+                      boolean trainBatchNorm) {
+        Architecture arch = Architectures.byName(architecture);
+        FineTuneDefaults d = FineTuneDefaults.of(kind, arch);
+        return new TrainingSpec(kind, architecture, classes, imageSize(), epochs, batchSize, learningRate,
+                augment != null ? augmentation() : d.augmentation(), cut, unfreeze, patience, trainBatchNorm, seed,
+                views != null ? views : d.views(), labelSmoothing != null ? labelSmoothing : d.labelSmoothing(),
+                schedule != null ? schedule : d.schedule());
     }
 
     Path checkpointDir() {
@@ -78,6 +121,6 @@ final class SpecOptions {
     }
 
     TrainerOptions trainerOptions() {
-        return TrainerOptions.DEFAULT.withSchedule(schedule).withFeatureCache(!noFeatureCache);
+        return TrainerOptions.DEFAULT.withFeatureCache(!noFeatureCache);
     }
 }

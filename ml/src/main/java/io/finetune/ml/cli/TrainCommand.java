@@ -31,9 +31,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         ImageDataset data = ImageFolders.load(options.data, options.validationFraction, options.testFraction,
                 options.seed);
-        TrainingSpec spec = new TrainingSpec(kind, options.architecture, data.classes(), options.imageSize,
-                options.epochs, options.batchSize, options.learningRate, options.augmentation(), null, null,
-                options.patience, false, options.seed);
+        TrainingSpec spec = options.spec(kind, data.classes(), null, null, false);
         TrainingJobs.run(spec, data, null, options, streams);
         return 0;
     }

@@ -25,12 +25,20 @@ public final class Batches implements Iterator<Batches.Batch> {
     private final int batchSize;
     private final int numClasses;
     private final long seed;
+    private final double labelSmoothing;
     private final Executor executor;
     private final Deque<CompletableFuture<Batch>> queue = new ArrayDeque<>();
     private int nextStart;
 
     public Batches(Examples examples, int[] order, int batchSize, int numClasses, long seed, Executor executor) {
+        this(examples, order, batchSize, numClasses, seed, 0, executor);
+    }
+
+    /** {@code labelSmoothing}: each target is (1 - s) on its class plus s spread evenly over all classes. */
+    public Batches(Examples examples, int[] order, int batchSize, int numClasses, long seed, double labelSmoothing,
+                   Executor executor) {
         this.examples = examples;
+        this.labelSmoothing = labelSmoothing;
         this.order = order;
         this.batchSize = batchSize;
         this.numClasses = numClasses;
@@ -64,7 +72,11 @@ public final class Batches implements Iterator<Batches.Batch> {
                     ? new SplittableRandom(seed * 0x9E3779B97F4A7C15L + index) : null;
             examples.write(index, input, (int) (i * perExample), random);
             classes[i] = examples.label(index);
-            labels[i * numClasses + classes[i]] = 1f;
+            if (labelSmoothing > 0) {
+                java.util.Arrays.fill(labels, i * numClasses, (i + 1) * numClasses, (float) (labelSmoothing
+                        / numClasses));
+            }
+            labels[i * numClasses + classes[i]] += (float) (1 - labelSmoothing);
         }
         INDArray x = Nd4j.create(input, examples.shape().batchShape(n), 'c');
         INDArray y = Nd4j.create(labels, new long[]{n, numClasses}, 'c');

@@ -20,6 +20,7 @@ public final class Preprocessor {
     private final ImageDecoder decoder;
     private final int imageSize;
     private final ResizeMode resize;
+    private final Normalization normalization;
     private final float[] offset = new float[3];
     private final float[] scale = new float[3];
 
@@ -35,6 +36,7 @@ public final class Preprocessor {
         this.decoder = decoder;
         this.imageSize = imageSize;
         this.resize = normalization.resizeMode();
+        this.normalization = normalization;
         for (int c = 0; c < 3; c++) {
             scale[c] = (float) (1.0 / (255.0 * normalization.std()[c]));
             offset[c] = (float) (normalization.mean()[c] / normalization.std()[c]);
@@ -43,6 +45,10 @@ public final class Preprocessor {
 
     public int imageSize() {
         return imageSize;
+    }
+
+    public Normalization normalization() {
+        return normalization;
     }
 
     public ResizeMode resize() {
