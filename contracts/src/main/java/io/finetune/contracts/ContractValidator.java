@@ -142,6 +142,13 @@ public final class ContractValidator {
                         + " (cached views apply to FINETUNE only)"));
             }
         }
+        if (h.dropout() != null && !(h.dropout() >= 0 && h.dropout() < 1)) {
+            errors.add(new FieldError("hyperParameters.dropout", "expected a rate in [0, 1), found " + h.dropout()));
+        }
+        if (h.weightDecay() != null && !(h.weightDecay() >= 0 && h.weightDecay() <= 0.1)) {
+            errors.add(new FieldError("hyperParameters.weightDecay", "expected a number in [0, 0.1], found "
+                    + h.weightDecay()));
+        }
         if (h.labelSmoothing() != null && !(h.labelSmoothing() >= 0 && h.labelSmoothing() < 0.5)) {
             errors.add(new FieldError("hyperParameters.labelSmoothing", "expected a number in [0, 0.5), found "
                     + h.labelSmoothing()));

@@ -13,15 +13,19 @@ package io.finetune.contracts;
  *                        itself, plus {@code views - 1} augmented ones); 0 trains on images, augmented online
  * @param labelSmoothing  share of the target spread over all classes, 0 to 0.5 (exclusive)
  * @param schedule        learning rate over each phase's epochs
+ * @param weightDecay     L2 penalty on weights (not batch-norm scales and shifts), added to their gradients
+ * @param dropout         FINETUNE only: dropout rate on the classifier's input while it trains alone on cached
+ *                        features (the head phase)
  */
 public record HyperParameters(int epochs, int batchSize, double learningRate, int imageSize,
                               Augmentation augmentation, String freezeCutPoint, UnfreezePhase unfreeze,
                               Integer earlyStoppingPatience, Boolean trainBatchNorm, Integer views,
-                              Double labelSmoothing, LearningRateSchedule schedule) {
+                              Double labelSmoothing, LearningRateSchedule schedule, Double weightDecay,
+                              Double dropout) {
     public HyperParameters(int epochs, int batchSize, double learningRate, int imageSize, Augmentation augmentation,
                            String freezeCutPoint, UnfreezePhase unfreeze, Integer earlyStoppingPatience,
                            Boolean trainBatchNorm) {
         this(epochs, batchSize, learningRate, imageSize, augmentation, freezeCutPoint, unfreeze,
-                earlyStoppingPatience, trainBatchNorm, null, null, null);
+                earlyStoppingPatience, trainBatchNorm, null, null, null, null, null);
     }
 }

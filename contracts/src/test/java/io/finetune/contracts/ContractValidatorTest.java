@@ -44,6 +44,28 @@ class ContractValidatorTest {
     }
 
     @Test
+    void fineTuningRecipeSettingsAreCheckedAndNamed() {
+        var bad = new HyperParameters(5, 32, 1e-3, 224, null, null, null, null, null, 17, 0.5, null, -0.1, 1.0);
+        var c = new TrainingCommand(1, "j", JobKind.FINETUNE, "m", new DatasetRef("d", "1"), new ModelRef("b", "1"),
+                "efficientnet-lite0", bad, 1L);
+        assertEquals(List.of("hyperParameters.views", "hyperParameters.dropout", "hyperParameters.weightDecay",
+                "hyperParameters.labelSmoothing"), fields(c));
+        var good = new HyperParameters(5, 32, 1e-3, 224, null, null, new UnfreezePhase(4, 4, 3e-4), null, null, 8,
+                0.1, LearningRateSchedule.COSINE, 1e-3, 0.2);
+        assertEquals(List.of(), fields(new TrainingCommand(1, "j", JobKind.FINETUNE, "m", new DatasetRef("d", "1"),
+                new ModelRef("b", "1"), "efficientnet-lite0", good, 1L)));
+        var views = new HyperParameters(5, 32, 1e-3, 224, null, null, null, null, null, 4, null, null, null, null);
+        assertEquals(List.of("hyperParameters.views"), fields(new TrainingCommand(1, "j", JobKind.BASE, "m",
+                new DatasetRef("d", "1"), null, "seed-cnn", views, 1L)), "views cache frozen layers: FINETUNE only");
+    }
+
+    @Test
+    void aPretrainedModelKindIsNotACommand() {
+        var c = new TrainingCommand(1, "j", JobKind.PRETRAINED, "m", new DatasetRef("d", "1"), null, "x", HP, 1L);
+        assertEquals(List.of("kind"), fields(c));
+    }
+
+    @Test
     void namesThatCouldEscapeTheObjectLayoutAreRejected() {
         var c = new TrainingCommand(1, "../etc", JobKind.BASE, "Bad/Name", new DatasetRef("..", ""), null, "", HP,
                 1L);

@@ -10,6 +10,7 @@ import io.finetune.imaging.ImageDecoder;
 import io.finetune.ml.data.Batches;
 import io.finetune.ml.data.DecodedSet;
 import io.finetune.ml.data.Examples;
+import io.finetune.ml.data.FeatureDropout;
 import io.finetune.ml.data.FeatureExamples;
 import io.finetune.ml.data.ImageExamples;
 import io.finetune.ml.data.Preprocessor;
@@ -218,6 +219,10 @@ final class TrainingRun implements AutoCloseable {
         if (cached) {
             trainExamples = featureCache.train(from);
             validationExamples = featureCache.validation(from);
+            if (from == architecture.layers().size() - 1 && spec.dropout() > 0) {
+                // the classifier alone trains, on cached pooled features: dropout applies to them
+                trainExamples = new FeatureDropout(trainExamples, spec.dropout());
+            }
         } else {
             from = 0;
             trainExamples = new ImageExamples(train, preprocessor, spec.augments() ? spec.augmentation() : null);
@@ -229,6 +234,7 @@ final class TrainingRun implements AutoCloseable {
         if (optimizerState != null) {
             graph.restoreOptimizerState(optimizerState);
         }
+        graph.setWeightDecay(spec.weightDecay());
         LOG.info("phase {}: {} trainable parameters, layers from {} ({}), {} epochs at learning rate {} ({})",
                 phase.name(), graph.trainableCount(), from, cached ? trainExamples.size() + " cached views"
                         : "images", phase.epochs(), phase.learningRate(), graph.engine());

@@ -24,17 +24,20 @@ import java.util.Objects;
  *                       online when there is an augmentation)
  * @param labelSmoothing share of each target spread evenly over all classes
  * @param schedule       learning rate over each phase's epochs
+ * @param weightDecay    L2 penalty added to the gradients of weights (not batch-norm gamma and beta)
+ * @param dropout        FINETUNE: dropout on the classifier's input while it trains alone on cached features
  */
 public record TrainingSpec(JobKind kind, String architecture, List<String> classes, int imageSize, int epochs,
                            int batchSize, double learningRate, Augmentation augmentation, String freezeCutPoint,
                            UnfreezePhase unfreeze, Integer earlyStoppingPatience, boolean trainBatchNorm,
-                           long seed, int views, double labelSmoothing, LearningRateSchedule schedule) {
+                           long seed, int views, double labelSmoothing, LearningRateSchedule schedule,
+                           double weightDecay, double dropout) {
     /** The reference settings: no cached views, no label smoothing, a constant rate. */
     public TrainingSpec(JobKind kind, String architecture, List<String> classes, int imageSize, int epochs,
                         int batchSize, double learningRate, Augmentation augmentation, String freezeCutPoint,
                         UnfreezePhase unfreeze, Integer earlyStoppingPatience, boolean trainBatchNorm, long seed) {
         this(kind, architecture, classes, imageSize, epochs, batchSize, learningRate, augmentation, freezeCutPoint,
-                unfreeze, earlyStoppingPatience, trainBatchNorm, seed, 0, 0, LearningRateSchedule.CONSTANT);
+                unfreeze, earlyStoppingPatience, trainBatchNorm, seed, 0, 0, LearningRateSchedule.CONSTANT, 0, 0);
     }
 
     public TrainingSpec {
@@ -100,6 +103,12 @@ public record TrainingSpec(JobKind kind, String architecture, List<String> class
             throw new IllegalArgumentException("expected labelSmoothing in [0, 0.5), found " + labelSmoothing);
         }
         schedule = schedule == null ? LearningRateSchedule.CONSTANT : schedule;
+        if (!(weightDecay >= 0 && weightDecay <= 0.1)) {
+            throw new IllegalArgumentException("expected weightDecay in [0, 0.1], found " + weightDecay);
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("expected dropout in [0, 1), found " + dropout);
+        }
     }
 
     /** Validates a command (not CANCEL) for a dataset with these classes; a missing seed derives from the job id. */
@@ -118,13 +127,16 @@ public record TrainingSpec(JobKind kind, String architecture, List<String> class
                 h.freezeCutPoint(), h.unfreeze(), h.earlyStoppingPatience(), Boolean.TRUE.equals(h.trainBatchNorm()),
                 seed, h.views() != null ? h.views() : d.views(),
                 h.labelSmoothing() != null ? h.labelSmoothing() : d.labelSmoothing(),
-                h.schedule() != null ? h.schedule() : d.schedule());
+                h.schedule() != null ? h.schedule() : d.schedule(),
+                h.weightDecay() != null ? h.weightDecay() : d.weightDecay(),
+                h.dropout() != null ? h.dropout() : d.dropout());
     }
 
     /** The hyper-parameters as recorded in a manifest. */
     public HyperParameters hyperParameters() {
         return new HyperParameters(epochs, batchSize, learningRate, imageSize, augmentation, freezeCutPoint,
-                unfreeze, earlyStoppingPatience, trainBatchNorm, views, labelSmoothing, schedule);
+                unfreeze, earlyStoppingPatience, trainBatchNorm, views, labelSmoothing, schedule, weightDecay,
+                dropout);
     }
 
     /** Epochs over all phases. */
@@ -144,6 +156,6 @@ public record TrainingSpec(JobKind kind, String architecture, List<String> class
     public TrainingSpec withEpochs(int newEpochs) {
         return new TrainingSpec(kind, architecture, classes, imageSize, newEpochs, batchSize, learningRate,
                 augmentation, freezeCutPoint, unfreeze, earlyStoppingPatience, trainBatchNorm, seed, views,
-                labelSmoothing, schedule);
+                labelSmoothing, schedule, weightDecay, dropout);
     }
 }

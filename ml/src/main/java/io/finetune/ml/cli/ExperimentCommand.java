@@ -162,6 +162,8 @@ final class ExperimentCommand implements Callable<Integer> {
         o.schedule = schedule;
         o.views = 0;
         o.labelSmoothing = 0.0;
+        o.weightDecay = 0.0;
+        o.dropout = 0.0;
         o.seed = seed;
         o.name = "flowers-" + run;
         o.version = "1";

@@ -55,6 +55,14 @@ final class SpecOptions {
     @Option(names = "--patience", description = "early stopping: epochs without validation improvement")
     Integer patience;
 
+    @Option(names = "--weight-decay", description = "L2 penalty on weights (default: 1e-3 when fine-tuning a "
+            + "pretrained backbone, else 0)")
+    Double weightDecay;
+
+    @Option(names = "--dropout", description = "fine-tuning: dropout on the classifier's cached input in the head "
+            + "phase (default: 0.2 for a pretrained backbone, else 0)")
+    Double dropout;
+
     @Option(names = "--schedule", description = "CONSTANT or COSINE (default: COSINE when fine-tuning a pretrained "
             + "backbone, else CONSTANT)")
     LearningRateSchedule schedule;
@@ -113,7 +121,8 @@ final class SpecOptions {
         return new TrainingSpec(kind, architecture, classes, imageSize(), epochs, batchSize, learningRate,
                 augment != null ? augmentation() : d.augmentation(), cut, unfreeze, patience, trainBatchNorm, seed,
                 views != null ? views : d.views(), labelSmoothing != null ? labelSmoothing : d.labelSmoothing(),
-                schedule != null ? schedule : d.schedule());
+                schedule != null ? schedule : d.schedule(), weightDecay != null ? weightDecay : d.weightDecay(),
+                dropout != null ? dropout : d.dropout());
     }
 
     Path checkpointDir() {

@@ -31,7 +31,16 @@ final class OneDnn {
     }
 
     private static final class EngineHolder {
-        static final engine ENGINE = new engine(engine.kind.cpu, 0);
+        static final engine ENGINE = create();
+
+        /** The CPU engine; {@code FINETUNE_DNNL_VERBOSE=1|2} turns on oneDNN's verbose log (profiling). */
+        private static engine create() {
+            String verbose = System.getenv("FINETUNE_DNNL_VERBOSE");
+            if (verbose != null && !verbose.isBlank()) {
+                org.bytedeco.dnnl.global.dnnl.dnnl_set_verbose(Integer.parseInt(verbose.trim()));
+            }
+            return new engine(engine.kind.cpu, 0);
+        }
     }
 
     static memory.desc desc(long[] dims, memory.format_tag tag) {

@@ -44,6 +44,7 @@ public abstract class TrainGraph {
     /** First and second moments of all parameters, when the subclass keeps {@link #flatVariables}. */
     private FlatArrays[] flatMoments;
     private int iteration;
+    private double weightDecay;
 
     /** {@code trainable}: sorted parameter names; {@link #variable} must return an array for each. */
     TrainGraph(Network network, List<String> trainable) {
@@ -100,9 +101,28 @@ public abstract class TrainGraph {
         return trainable.stream().mapToLong(n -> variable(n).length()).sum();
     }
 
+    /**
+     * An L2 penalty {@code weightDecay * w} added to the gradient of every weight and dense bias before the Adam
+     * step (batch-norm gamma and beta are not decayed: pulling a scale towards 0 is not a prior on it).
+     */
+    public void setWeightDecay(double weightDecay) {
+        this.weightDecay = weightDecay;
+    }
+
+    private static boolean decays(String name) {
+        return name.endsWith("/W") || name.endsWith("/b");
+    }
+
     /** One optimizer step; returns the batch logits (for accuracy) and the mean loss. */
     public StepResult step(INDArray input, INDArray labels, double learningRate) {
         Gradients result = gradients(input, labels);
+        if (weightDecay > 0) {
+            for (String name : trainable) {
+                if (decays(name)) {
+                    result.gradients().get(name).addi(variable(name).mul(weightDecay));
+                }
+            }
+        }
         boolean flush = iteration % SUBNORMAL_FLUSH_INTERVAL == 0;
         FlatArrays flatGradients = flatGradients();
         for (String name : trainable) {

@@ -86,4 +86,34 @@ class TrainGraphTest {
                 () -> graph.restoreOptimizerState(state));
         assertTrue(e.getMessage().contains("output/W") && e.getMessage().contains("found length 7"), e.getMessage());
     }
+
+    @Test
+    void weightDecayAddsTheL2PenaltyToWeightGradientsButNotToBatchNormScales() {
+        Architecture res = Architectures.byName(Architectures.RES_CNN);
+        Network net = Network.initialize(res, SIZE, CLASSES, 2);
+        Set<String> top = Set.of("res4", "pool", "dense1", "output");
+        int from = res.indexOf("res4");
+        Nd4j.getRandom().setSeed(3);
+        INDArray x = Nd4j.rand(DataType.FLOAT, net.shapeAt(from).batchShape(4));
+        INDArray y = Nd4j.eye(CLASSES).getRows(0, 1, 2, 0);
+        TrainGraph plain = net.copy().trainGraph(from, top, Set.of());
+        TrainGraph decayed = net.copy().trainGraph(from, top, Set.of());
+        double lambda = 0.05;
+        decayed.setWeightDecay(lambda);
+        plain.step(x, y, 1e-3);
+        decayed.step(x, y, 1e-3);
+        // after one step the first moment is (1 - beta1) times the gradient the optimizer saw
+        for (String name : plain.trainableParams()) {
+            INDArray m0 = firstMoment(plain, name);
+            INDArray m1 = firstMoment(decayed, name);
+            INDArray expected = name.endsWith("/W") || name.endsWith("/b")
+                    ? m0.add(net.params().get(name).reshape(m0.length()).mul(0.1 * lambda)) : m0;
+            assertTrue(expected.equalsWithEps(m1, 1e-6), name + ": first moment " + m1 + " expected " + expected);
+        }
+    }
+
+    private static INDArray firstMoment(TrainGraph graph, String name) {
+        INDArray state = graph.optimizerState().get(name);
+        return state.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, state.length() / 2)).dup();
+    }
 }
