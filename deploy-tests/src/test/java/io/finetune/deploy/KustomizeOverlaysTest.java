@@ -44,9 +44,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every overlay renders, fits the Kubernetes model, and agrees with the services and with docker-compose.yml. */
 class KustomizeOverlaysTest {
-    /** An image from a registry, pinned by digest: host[:port]/path@sha256:64 hex digits. */
+    /**
+     * An image from a registry, pinned by digest: a registry host (with a dot, or with a port, like localhost:5000),
+     * a path, @sha256: and 64 hex digits. Without such a host, a name means Docker Hub.
+     */
     private static final Pattern REGISTRY_IMAGE = Pattern.compile(
-            "[a-z0-9.-]+\\.[a-z0-9-]+(:\\d+)?(/[a-z0-9._-]+)+@sha256:[0-9a-f]{64}");
+            "([a-z0-9-]+(\\.[a-z0-9-]+)+(:\\d+)?|[a-z0-9-]+:\\d+)(/[a-z0-9._-]+)+@sha256:[0-9a-f]{64}");
     /** MinIO's distributed drives: http://minio-{0...N}.<headless service>.finetune.svc/<path>. */
     private static final Pattern MINIO_PEERS = Pattern.compile("http://minio-\\{0\\.\\.\\.(\\d+)}\\.([a-z0-9-]+)"
             + "\\.finetune\\.svc/\\S+");
