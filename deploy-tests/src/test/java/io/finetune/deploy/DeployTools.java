@@ -69,14 +69,15 @@ final class DeployTools {
         return installed("compose-go-" + version("COMPOSE_GO_VERSION"), "compose-spec");
     }
 
-    /** A CustomResourceDefinition file of the pinned Prometheus Operator, e.g. monitoring.coreos.com_servicemonitors.yaml. */
+    /** A CRD file of the pinned Prometheus Operator, e.g. monitoring.coreos.com_servicemonitors.yaml. */
     static Path prometheusOperatorCrd(String file) {
         return installed("prometheus-operator-" + version("PROMETHEUS_OPERATOR_VERSION"), "crds/" + file);
     }
 
     private static Path installed(String folder, String file) {
         String localDir = System.getenv("FINETUNE_LOCAL_DIR");
-        Path local = localDir == null || localDir.isBlank() ? RepositoryLayout.root().resolve(".local") : Path.of(localDir);
+        Path local = localDir == null || localDir.isBlank() ? RepositoryLayout.root().resolve(".local")
+                : Path.of(localDir);
         Path p = local.resolve("deploy-tools").resolve(folder).resolve(file);
         if (!Files.exists(p)) {
             throw new AssertionError("expected " + p + ", found nothing: " + HINT);

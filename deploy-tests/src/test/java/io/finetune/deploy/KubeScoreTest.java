@@ -53,8 +53,8 @@ class KubeScoreTest {
                 stale.add(o + ": " + check);
             }
         }));
-        assertTrue(stale.isEmpty(), README + " lists kube-score findings that no overlay produces any more: remove them:\n"
-                + String.join("\n", stale));
+        assertTrue(stale.isEmpty(), README + " lists kube-score findings that no overlay produces any more: "
+                + "remove them:\n" + String.join("\n", stale));
     }
 
     /** The parser reads kube-score's output: an overlay produces findings, each with a check and an object. */

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -114,7 +115,8 @@ class KustomizeOverlaysTest {
             assertTrue(pdb.getSpec().getMinAvailable() != null ^ pdb.getSpec().getMaxUnavailable() != null,
                     overlay + ": PDB " + pdb.getMetadata().getName() + ": expected minAvailable or maxUnavailable");
             if (pdb.getSpec().getMinAvailable() != null) {
-                assertTrue(pdb.getSpec().getMinAvailable().getIntVal() < minimumReplicas(r, pdb.getMetadata().getName()),
+                int fewest = minimumReplicas(r, pdb.getMetadata().getName());
+                assertTrue(pdb.getSpec().getMinAvailable().getIntVal() < fewest,
                         overlay + ": PDB " + pdb.getMetadata().getName() + " minAvailable would block every eviction");
             }
         }
@@ -210,7 +212,8 @@ class KustomizeOverlaysTest {
                         + s.module + "@"), overlay + " " + s.module + ": expected <registry host>/<path>/finetune/"
                         + s.module + "@sha256:<digest>, found " + c.getImage());
             } else {
-                assertEquals(gpuTrainer ? composeImage + "-cuda" : composeImage, c.getImage(), overlay + " " + s.module);
+                assertEquals(gpuTrainer ? composeImage + "-cuda" : composeImage, c.getImage(),
+                        overlay + " " + s.module);
             }
             Quantity gpu = c.getResources().getLimits().get("nvidia.com/gpu");
             if (gpuTrainer) {
@@ -340,10 +343,11 @@ class KustomizeOverlaysTest {
             for (Container c : spec.getContainers()) {
                 assertEquals(Boolean.FALSE, c.getSecurityContext().getAllowPrivilegeEscalation(), where
                         + "allowPrivilegeEscalation");
-                assertEquals(List.of("ALL"), c.getSecurityContext().getCapabilities().getDrop(), where + "capabilities");
-                assertTrue(c.getSecurityContext().getCapabilities().getAdd() == null
-                        || c.getSecurityContext().getCapabilities().getAdd().isEmpty(), where + "no added capabilities");
-                assertEquals(Boolean.TRUE, c.getSecurityContext().getReadOnlyRootFilesystem(), where + "read-only root");
+                SecurityContext sc = c.getSecurityContext();
+                assertEquals(List.of("ALL"), sc.getCapabilities().getDrop(), where + "capabilities");
+                assertTrue(sc.getCapabilities().getAdd() == null || sc.getCapabilities().getAdd().isEmpty(),
+                        where + "no added capabilities");
+                assertEquals(Boolean.TRUE, sc.getReadOnlyRootFilesystem(), where + "read-only root");
             }
         });
     }

@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ManifestSchemaTest {
     private static final Pattern PASSED = Pattern.compile("passed for resource (\\S+) against version");
-    private static final Pattern NO_SCHEMA = Pattern.compile("Couldn't find schema for kind (\\S+) with api version (\\S+)");
+    private static final Pattern NO_SCHEMA = Pattern.compile(
+            "Couldn't find schema for kind (\\S+) with api version (\\S+)");
     private static final Map<String, String> PROMETHEUS_OPERATOR_CRDS = Map.of(
             "ServiceMonitor", "monitoring.coreos.com_servicemonitors.yaml",
             "PrometheusRule", "monitoring.coreos.com_prometheusrules.yaml");
@@ -59,7 +60,8 @@ class ManifestSchemaTest {
                 custom.add(RenderedOverlay.type(doc));
             }
         }
-        assertEquals(builtIn, passed, overlay + " on " + version + ": objects that passed kubernetes-validate --strict");
+        assertEquals(builtIn, passed, overlay + " on " + version
+                + ": objects that passed kubernetes-validate --strict");
         assertEquals(custom, matches(NO_SCHEMA, out, m -> m.group(2) + "/" + m.group(1)), overlay + " on " + version
                 + ": the kinds without a Kubernetes schema must be exactly the custom resources validated below");
     }
@@ -129,8 +131,8 @@ class ManifestSchemaTest {
         assertFalse(StrimziModel.problems(typo).isEmpty(), "expected an unknown listener type rejected");
         ObjectNode oldVersion = kafka.deepCopy();
         oldVersion.put("apiVersion", "kafka.strimzi.io/v1alpha1");
-        assertTrue(StrimziModel.problems(oldVersion).toString().contains("not v1alpha1"), StrimziModel.problems(oldVersion)
-                .toString());
+        String unserved = StrimziModel.problems(oldVersion).toString();
+        assertTrue(unserved.contains("not v1alpha1"), unserved);
     }
 
     private static String kubernetesValidate(Path file, String version) {

@@ -52,8 +52,8 @@ import java.util.regex.Pattern;
  * arguments in the artifact's pom).
  */
 final class StrimziModel {
-    private static final Map<String, Class<?>> KINDS = Map.of("Kafka", Kafka.class, "KafkaNodePool", KafkaNodePool.class,
-            "KafkaTopic", KafkaTopic.class);
+    private static final Map<String, Class<?>> KINDS = Map.of("Kafka", Kafka.class,
+            "KafkaNodePool", KafkaNodePool.class, "KafkaTopic", KafkaTopic.class);
     private static final String API_POM = "META-INF/maven/io.strimzi/api/pom.xml";
     /** Strimzi's API versions, oldest first. */
     private static final List<String> VERSION_ORDER = List.of("v1alpha1", "v1beta1", "v1beta2", "v1");
@@ -280,8 +280,8 @@ final class StrimziModel {
     private static int order(String version, String range) {
         int i = VERSION_ORDER.indexOf(version.trim());
         if (i < 0) {
-            throw new AssertionError("expected a Strimzi API version of " + VERSION_ORDER + " in '" + range + "', found "
-                    + version);
+            throw new AssertionError("expected a Strimzi API version of " + VERSION_ORDER + " in '" + range
+                    + "', found " + version);
         }
         return i;
     }
