@@ -199,6 +199,23 @@ class ComposeFileTest {
         assertFalse(Files.exists(Yamls.repo(".").resolve(".env")) && isTracked(".env"), ".env must not be committed");
     }
 
+    /** The Docker build context (deploy/docker/Dockerfile.dockerignore, which BuildKit reads) holds no secrets. */
+    @Test
+    void theBuildContextLeavesOutSecretsAndLocalState() throws IOException {
+        Set<String> patterns = new TreeSet<>();
+        for (String line : Files.readAllLines(Yamls.repo("deploy/docker/Dockerfile.dockerignore"))) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                patterns.add(line.strip());
+            }
+        }
+        for (String required : List.of("**/.env", "**/.env.*", ".local", "**/target", ".git", "demo-report")) {
+            assertTrue(patterns.contains(required), "Dockerfile.dockerignore: expected '" + required + "', found "
+                    + patterns);
+        }
+        assertTrue(patterns.stream().noneMatch(p -> p.startsWith("!")), "no exceptions that re-include files: "
+                + patterns);
+    }
+
     private static boolean isTracked(String path) {
         return !Tools.run(Yamls.repo("."), "git", "ls-files", path).isBlank();
     }

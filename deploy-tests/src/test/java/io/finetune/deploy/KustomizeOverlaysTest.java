@@ -7,17 +7,25 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.finetune.contracts.ObjectLayout;
 import io.finetune.contracts.Topics;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,6 +35,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,26 +45,40 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every overlay renders, fits the Kubernetes model, and agrees with the services and with docker-compose.yml. */
 class KustomizeOverlaysTest {
+    /**
+     * An image from a registry, pinned by digest: a registry host (with a dot, or with a port, like localhost:5000),
+     * a path, @sha256: and 64 hex digits. Without such a host, a name means Docker Hub.
+     */
+    private static final Pattern REGISTRY_IMAGE = Pattern.compile(
+            "([a-z0-9-]+(\\.[a-z0-9-]+)+(:\\d+)?|[a-z0-9-]+:\\d+)(/[a-z0-9._-]+)+@sha256:[0-9a-f]{64}");
+    /** MinIO's distributed drives: http://minio-{0...N}.<headless service>.finetune.svc/<path>. */
+    private static final Pattern MINIO_PEERS = Pattern.compile("http://minio-\\{0\\.\\.\\.(\\d+)}\\.([a-z0-9-]+)"
+            + "\\.finetune\\.svc/\\S+");
     /** Liveness and readiness of Micronaut's health endpoint, on the service port. */
     private static final Set<String> HEALTH_PATHS = Set.of("/health", "/health/liveness", "/health/readiness");
     private static final Set<String> SECRET_ENV = Set.of("FINETUNE_STORAGE_ACCESS_KEY", "FINETUNE_STORAGE_SECRET_KEY",
             "FINETUNE_GATEWAY_API_KEYS");
 
+    static List<String> overlays() {
+        return RenderedOverlay.names();
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"local", "gpu"})
+    @MethodSource("overlays")
     void everyObjectFitsTheModelAndNoSecretIsCommitted(String overlay) {
         RenderedOverlay r = RenderedOverlay.of(overlay);
         Set<String> kinds = new TreeSet<>();
         r.objects.forEach(o -> kinds.add(o.getKind()));
-        assertEquals(Set.of("Namespace", "Deployment", "Service", "ConfigMap", "PodDisruptionBudget",
-                "HorizontalPodAutoscaler", "Kafka", "KafkaNodePool", "KafkaTopic", "Tenant", "ServiceMonitor",
-                "PrometheusRule"), kinds);
-        r.objects.forEach(o -> {
-            if (!o.getKind().equals("Namespace")) {
-                assertEquals("finetune", o.getMetadata().getNamespace(), overlay + ": namespace of " + o.getKind()
-                        + " " + o.getMetadata().getName());
-            }
-        });
+        Set<String> expected = new TreeSet<>(Set.of("Deployment", "StatefulSet", "Service", "ConfigMap",
+                "PodDisruptionBudget", "HorizontalPodAutoscaler", "Kafka", "KafkaNodePool", "KafkaTopic",
+                "ServiceMonitor", "PrometheusRule"));
+        if (r.components().contains("ingress")) {
+            expected.add("Ingress");
+        }
+        // No Namespace: `kubectl delete -k` would delete it, and with it the hand-made Secrets and every PVC.
+        assertEquals(expected, kinds);
+        r.objects.forEach(o -> assertEquals("finetune", o.getMetadata().getNamespace(), overlay + ": namespace of "
+                + o.getKind() + " " + o.getMetadata().getName()));
         for (FinetuneService s : FinetuneService.values()) {
             r.one(Deployment.class, s.module);
             r.one(Service.class, s.module);
@@ -63,7 +87,7 @@ class KustomizeOverlaysTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"local", "gpu"})
+    @MethodSource("overlays")
     void selectorsMatchPodLabels(String overlay) {
         RenderedOverlay r = RenderedOverlay.of(overlay);
         for (Deployment d : r.all(Deployment.class)) {
@@ -71,22 +95,29 @@ class KustomizeOverlaysTest {
             assertTrue(podLabels.entrySet().containsAll(d.getSpec().getSelector().getMatchLabels().entrySet()),
                     overlay + ": Deployment " + d.getMetadata().getName() + " selector does not match its pods");
         }
+        for (StatefulSet s : r.all(StatefulSet.class)) {
+            Map<String, String> podLabels = s.getSpec().getTemplate().getMetadata().getLabels();
+            assertTrue(podLabels.entrySet().containsAll(s.getSpec().getSelector().getMatchLabels().entrySet()),
+                    overlay + ": StatefulSet " + s.getMetadata().getName() + " selector does not match its pods");
+            r.one(Service.class, s.getSpec().getServiceName());
+        }
         for (Service svc : r.all(Service.class)) {
-            Deployment d = matchingDeployment(r, svc.getSpec().getSelector(), "Service " + svc.getMetadata().getName());
-            Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+            PodTemplateSpec pod = matchingWorkloads(r, svc.getSpec().getSelector(), "Service " + svc.getMetadata()
+                    .getName());
+            Container c = pod.getSpec().getContainers().get(0);
             for (ServicePort p : svc.getSpec().getPorts()) {
                 assertEquals(p.getPort(), containerPort(c, p.getTargetPort()), overlay + ": Service "
                         + svc.getMetadata().getName() + " port " + p.getName() + " vs the container port");
             }
         }
         for (PodDisruptionBudget pdb : r.all(PodDisruptionBudget.class)) {
-            matchingDeployment(r, pdb.getSpec().getSelector().getMatchLabels(), "PDB " + pdb.getMetadata().getName());
+            matchingWorkloads(r, pdb.getSpec().getSelector().getMatchLabels(), "PDB " + pdb.getMetadata().getName());
             assertTrue(pdb.getSpec().getMinAvailable() != null ^ pdb.getSpec().getMaxUnavailable() != null,
                     overlay + ": PDB " + pdb.getMetadata().getName() + ": expected minAvailable or maxUnavailable");
-            Deployment d = r.one(Deployment.class, pdb.getMetadata().getName());
             if (pdb.getSpec().getMinAvailable() != null) {
-                assertTrue(pdb.getSpec().getMinAvailable().getIntVal() < d.getSpec().getReplicas(), overlay
-                        + ": PDB " + pdb.getMetadata().getName() + " minAvailable would block every eviction");
+                int fewest = minimumReplicas(r, pdb.getMetadata().getName());
+                assertTrue(pdb.getSpec().getMinAvailable().getIntVal() < fewest,
+                        overlay + ": PDB " + pdb.getMetadata().getName() + " minAvailable would block every eviction");
             }
         }
         HorizontalPodAutoscaler hpa = r.one(HorizontalPodAutoscaler.class, "inference-service");
@@ -96,7 +127,7 @@ class KustomizeOverlaysTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"local", "gpu"})
+    @MethodSource("overlays")
     void probesHitTheHealthEndpointOnTheServicePort(String overlay) {
         RenderedOverlay r = RenderedOverlay.of(overlay);
         for (FinetuneService s : FinetuneService.values()) {
@@ -118,7 +149,7 @@ class KustomizeOverlaysTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"local", "gpu"})
+    @MethodSource("overlays")
     void everyContainerHasRequestsWithinLimits(String overlay) {
         RenderedOverlay r = RenderedOverlay.of(overlay);
         for (FinetuneService s : FinetuneService.values()) {
@@ -136,7 +167,7 @@ class KustomizeOverlaysTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"local", "gpu"})
+    @MethodSource("overlays")
     void environmentAgreesWithComposeAndSecretsAreReferencesOnly(String overlay) {
         RenderedOverlay r = RenderedOverlay.of(overlay);
         for (FinetuneService s : FinetuneService.values()) {
@@ -160,21 +191,30 @@ class KustomizeOverlaysTest {
             int plainPort = listenerPort(cluster);
             assertEquals(cluster.getMetadata().getName() + "-kafka-bootstrap:" + plainPort, kafka,
                     overlay + " " + s.module + ": expected Strimzi's bootstrap Service of the Kafka cluster");
-            assertEquals("http://minio:80", k8s.get("FINETUNE_STORAGE_ENDPOINT").getValue(),
-                    "expected the MinIO tenant's Service 'minio' (port 80 without TLS)");
+            int minioPort = r.one(Service.class, "minio").getSpec().getPorts().get(0).getPort();
+            assertEquals("http://minio:" + minioPort, k8s.get("FINETUNE_STORAGE_ENDPOINT").getValue(),
+                    "expected MinIO's Service 'minio' over plain HTTP");
         }
         assertTrue(r.objects.stream().noneMatch(o -> o.getKind().equals("Secret")), "expected no Secret objects");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"local", "gpu"})
+    @MethodSource("overlays")
     void imagesAreTheComposeImagesAndOnlyTheGpuTrainerAsksForAGpu(String overlay) {
         RenderedOverlay r = RenderedOverlay.of(overlay);
+        boolean fromRegistry = !registryImages(overlay).isEmpty();
         for (FinetuneService s : FinetuneService.values()) {
             Container c = container(r, s);
             String composeImage = (String) ComposeFileTest.service(s.module).get("image");
-            boolean gpuTrainer = overlay.equals("gpu") && s == FinetuneService.TRAINER;
-            assertEquals(gpuTrainer ? composeImage + "-cuda" : composeImage, c.getImage(), overlay + " " + s.module);
+            boolean gpuTrainer = r.components().contains("gpu") && s == FinetuneService.TRAINER;
+            if (fromRegistry) {
+                assertTrue(REGISTRY_IMAGE.matcher(c.getImage()).matches() && c.getImage().contains("/finetune/"
+                        + s.module + "@"), overlay + " " + s.module + ": expected <registry host>/<path>/finetune/"
+                        + s.module + "@sha256:<digest>, found " + c.getImage());
+            } else {
+                assertEquals(gpuTrainer ? composeImage + "-cuda" : composeImage, c.getImage(),
+                        overlay + " " + s.module);
+            }
             Quantity gpu = c.getResources().getLimits().get("nvidia.com/gpu");
             if (gpuTrainer) {
                 assertEquals(new Quantity("1"), gpu, "gpu trainer: expected nvidia.com/gpu: 1");
@@ -188,7 +228,7 @@ class KustomizeOverlaysTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"local", "gpu"})
+    @MethodSource("overlays")
     void kafkaTopicsAreTheContractTopicsOnTheDeclaredCluster(String overlay) {
         RenderedOverlay r = RenderedOverlay.of(overlay);
         String cluster = r.custom("Kafka").get(0).getMetadata().getName();
@@ -207,23 +247,40 @@ class KustomizeOverlaysTest {
                 .get("roles"), "expected a KRaft node pool");
     }
 
+    /** MinIO's peers are its replicas, and its root credentials are the services' storage credentials. */
     @ParameterizedTest
-    @ValueSource(strings = {"local", "gpu"})
-    void minioTenantServesTheBucketWithCredentialsFromASecret(String overlay) {
-        GenericKubernetesResource tenant = RenderedOverlay.of(overlay).custom("Tenant").get(0);
-        Map<String, Object> spec = Yamls.map(tenant.getAdditionalProperties().get("spec"), "Tenant.spec");
-        assertEquals(Boolean.FALSE, spec.get("requestAutoCert"), "expected plain HTTP (the services' endpoint)");
-        assertEquals(List.of(Map.of("name", ObjectLayout.DEFAULT_BUCKET)), spec.get("buckets"));
-        assertEquals("finetune-minio-env", Yamls.map(spec.get("configuration"), "configuration").get("name"));
-        for (Object pool : Yamls.list(spec.get("pools"), "pools")) {
-            Map<String, Object> p = Yamls.map(pool, "pool");
-            assertTrue((Integer) p.get("servers") * (Integer) p.get("volumesPerServer") >= 4,
-                    "expected at least 4 drives for erasure coding");
+    @MethodSource("overlays")
+    void minioServesWithTheServicesCredentials(String overlay) {
+        RenderedOverlay r = RenderedOverlay.of(overlay);
+        StatefulSet minio = r.one(StatefulSet.class, "minio");
+        Container c = minio.getSpec().getTemplate().getSpec().getContainers().get(0);
+        int replicas = minio.getSpec().getReplicas();
+        String drives = c.getArgs().get(1);
+        Matcher peers = MINIO_PEERS.matcher(drives);
+        if (replicas == 1) {
+            assertTrue(drives.startsWith("/"), overlay + ": one MinIO server expects a local drive, found " + drives);
+        } else {
+            assertTrue(peers.matches(), overlay + ": expected http://minio-{0...N}.<headless>.finetune.svc/..., found "
+                    + drives);
+            assertEquals(replicas - 1, Integer.parseInt(peers.group(1)), overlay + ": MinIO peers vs replicas");
+            assertEquals(minio.getSpec().getServiceName(), peers.group(2), overlay + ": peers through the headless "
+                    + "Service of the StatefulSet");
+            assertTrue(replicas >= 4, overlay + ": expected at least 4 servers for erasure coding");
+            assertTrue(r.one(Service.class, peers.group(2)).getSpec().getPublishNotReadyAddresses(),
+                    overlay + ": peers must find each other before they are ready");
+        }
+        Map<String, EnvVar> env = new LinkedHashMap<>();
+        c.getEnv().forEach(e -> env.put(e.getName(), e));
+        Map<String, EnvVar> services = environment(r, container(r, FinetuneService.GATEWAY));
+        for (String[] pair : new String[][]{{"MINIO_ROOT_USER", "FINETUNE_STORAGE_ACCESS_KEY"},
+                {"MINIO_ROOT_PASSWORD", "FINETUNE_STORAGE_SECRET_KEY"}}) {
+            assertEquals(services.get(pair[1]).getValueFrom().getSecretKeyRef(), env.get(pair[0]).getValueFrom()
+                    .getSecretKeyRef(), overlay + ": " + pair[0] + " vs the services' " + pair[1]);
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"local", "gpu"})
+    @MethodSource("overlays")
     void serviceMonitorsScrapeEveryServiceLikePrometheusYml(String overlay) {
         RenderedOverlay r = RenderedOverlay.of(overlay);
         Set<String> prometheusJobs = PrometheusConfigTest.scrapeTargets(PrometheusConfigTest.DIR
@@ -249,7 +306,7 @@ class KustomizeOverlaysTest {
 
     /** The PrometheusRule is a copy of alerts.yml's groups (Kustomize cannot read it): it must not drift. */
     @ParameterizedTest
-    @ValueSource(strings = {"local", "gpu"})
+    @MethodSource("overlays")
     void prometheusRuleHoldsExactlyTheAlertRulesOfAlertsYml(String overlay) {
         List<GenericKubernetesResource> rules = RenderedOverlay.of(overlay).custom("PrometheusRule");
         assertEquals(1, rules.size());
@@ -260,7 +317,7 @@ class KustomizeOverlaysTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"local", "gpu"})
+    @MethodSource("overlays")
     void grafanaDashboardsConfigMapHoldsTheDashboardFiles(String overlay) throws IOException {
         ConfigMap cm = RenderedOverlay.of(overlay).one(ConfigMap.class, "finetune-grafana-dashboards");
         assertEquals("1", cm.getMetadata().getLabels().get("grafana_dashboard"));
@@ -272,12 +329,136 @@ class KustomizeOverlaysTest {
         expected.forEach((file, json) -> assertEquals(json, cm.getData().get(file), overlay + ": dashboard " + file));
     }
 
-    private static Deployment matchingDeployment(RenderedOverlay r, Map<String, String> selector, String what) {
-        List<Deployment> matches = r.all(Deployment.class).stream().filter(d -> d.getSpec().getTemplate()
-                .getMetadata().getLabels().entrySet().containsAll(selector.entrySet())).toList();
+    /** Namespaces that enforce the "restricted" Pod Security Standard admit every pod (deploy/README.md labels it). */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void everyPodMeetsTheRestrictedPodSecurityLevel(String overlay) {
+        podTemplates(RenderedOverlay.of(overlay)).forEach((name, pod) -> {
+            String where = overlay + " " + name + ": ";
+            PodSpec spec = pod.getSpec();
+            assertEquals(Boolean.FALSE, spec.getAutomountServiceAccountToken(), where + "expected no service-account "
+                    + "token (nothing calls the Kubernetes API)");
+            assertEquals(Boolean.TRUE, spec.getSecurityContext().getRunAsNonRoot(), where + "runAsNonRoot");
+            assertEquals("RuntimeDefault", spec.getSecurityContext().getSeccompProfile().getType(), where + "seccomp");
+            for (Container c : spec.getContainers()) {
+                assertEquals(Boolean.FALSE, c.getSecurityContext().getAllowPrivilegeEscalation(), where
+                        + "allowPrivilegeEscalation");
+                SecurityContext sc = c.getSecurityContext();
+                assertEquals(List.of("ALL"), sc.getCapabilities().getDrop(), where + "capabilities");
+                assertTrue(sc.getCapabilities().getAdd() == null || sc.getCapabilities().getAdd().isEmpty(),
+                        where + "no added capabilities");
+                assertEquals(Boolean.TRUE, sc.getReadOnlyRootFilesystem(), where + "read-only root");
+            }
+        });
+    }
+
+    /** A fixed count beside an autoscaler is reset to that count on every apply. */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void noFixedReplicasWhereAnAutoscalerOwnsTheCount(String overlay) {
+        RenderedOverlay r = RenderedOverlay.of(overlay);
+        for (HorizontalPodAutoscaler hpa : r.all(HorizontalPodAutoscaler.class)) {
+            Deployment d = r.one(Deployment.class, hpa.getSpec().getScaleTargetRef().getName());
+            assertEquals(null, d.getSpec().getReplicas(), overlay + ": Deployment " + d.getMetadata().getName()
+                    + " is scaled by an HPA and must not set replicas");
+        }
+    }
+
+    /** A rolling update needs room for a second trainer (a second GPU); Recreate cannot stall on it. */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void theTrainerIsRecreatedNotRolled(String overlay) {
+        Deployment trainer = RenderedOverlay.of(overlay).one(Deployment.class, FinetuneService.TRAINER.module);
+        assertEquals("Recreate", trainer.getSpec().getStrategy().getType(), overlay + ": trainer update strategy");
+    }
+
+    /** The Ingress exposes the gateway and nothing else, over TLS with a certificate from cert-manager. */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void onlyTheGatewayIsExposedAndOnlyOverTls(String overlay) {
+        RenderedOverlay r = RenderedOverlay.of(overlay);
+        List<Ingress> ingresses = r.all(Ingress.class);
+        assertEquals(r.components().contains("ingress") ? 1 : 0, ingresses.size(), overlay + ": Ingresses");
+        for (Ingress ingress : ingresses) {
+            Set<String> tlsHosts = new TreeSet<>();
+            for (IngressTLS tls : ingress.getSpec().getTls()) {
+                assertNotNull(tls.getSecretName(), overlay + ": expected the TLS Secret's name");
+                tlsHosts.addAll(tls.getHosts());
+            }
+            assertNotNull(ingress.getMetadata().getAnnotations().get("cert-manager.io/cluster-issuer"),
+                    overlay + ": expected the cert-manager annotation that issues the certificate");
+            assertEquals(null, ingress.getSpec().getDefaultBackend(), overlay + ": no default backend");
+            for (IngressRule rule : ingress.getSpec().getRules()) {
+                assertTrue(tlsHosts.contains(rule.getHost()), overlay + ": host " + rule.getHost() + " without TLS");
+                rule.getHttp().getPaths().forEach(path -> {
+                    IngressBackend backend = path.getBackend();
+                    assertEquals(FinetuneService.GATEWAY.module, backend.getService().getName(), overlay
+                            + ": the Ingress may reach only the gateway");
+                    Service gateway = r.one(Service.class, backend.getService().getName());
+                    assertTrue(gateway.getSpec().getPorts().stream().anyMatch(p -> p.getName().equals(backend
+                            .getService().getPort().getName())), overlay + ": Ingress port vs the gateway Service");
+                });
+            }
+        }
+    }
+
+    /** The optional GPU scheduling: GPU Feature Discovery's labels for a GPU the trainer image can run on. */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void gpuSchedulingComponentsApplyToTheTrainerOnly(String overlay) {
+        RenderedOverlay r = RenderedOverlay.of(overlay);
+        podTemplates(r).forEach((name, pod) -> {
+            boolean trainer = name.equals(FinetuneService.TRAINER.module);
+            PodSpec spec = pod.getSpec();
+            boolean selector = trainer && r.components().contains("gpu-node-selector");
+            assertEquals(selector ? Map.of("nvidia.com/gpu.present", "true") : Map.of(), spec.getNodeSelector() == null
+                    ? Map.of() : spec.getNodeSelector(), overlay + " " + name + ": node selector");
+            assertEquals(selector, spec.getAffinity() != null && spec.getAffinity().getNodeAffinity() != null,
+                    overlay + " " + name + ": node affinity on the GPU's compute capability");
+            assertEquals(trainer && r.components().contains("gpu-runtime-class") ? "nvidia" : null,
+                    spec.getRuntimeClassName(), overlay + " " + name + ": runtime class");
+        });
+    }
+
+    /** Images of an overlay set by digest (kustomize edit set image writes such entries). */
+    private static List<Object> registryImages(String overlay) {
+        Object images = Yamls.snake(RenderedOverlay.OVERLAYS.resolve(overlay).resolve("kustomization.yaml"))
+                .get("images");
+        if (images == null) {
+            return List.of();
+        }
+        return Yamls.list(images, overlay + " images").stream().filter(i -> Yamls.map(i, "image").containsKey("digest"))
+                .toList();
+    }
+
+    /** The pod template of the one Deployment or StatefulSet whose pods a selector matches. */
+    private static PodTemplateSpec matchingWorkloads(RenderedOverlay r, Map<String, String> selector, String what) {
+        List<PodTemplateSpec> matches = podTemplates(r).values().stream().filter(pod -> pod.getMetadata().getLabels()
+                .entrySet().containsAll(selector.entrySet())).toList();
         assertEquals(1, matches.size(), r.name + ": " + what + " selector " + selector + " should match exactly one "
-                + "Deployment's pods, found " + matches.size());
+                + "workload's pods, found " + matches.size());
         return matches.get(0);
+    }
+
+    /** Workload name -> pod template, for every Deployment and StatefulSet. */
+    private static Map<String, PodTemplateSpec> podTemplates(RenderedOverlay r) {
+        Map<String, PodTemplateSpec> out = new LinkedHashMap<>();
+        r.all(Deployment.class).forEach(d -> out.put(d.getMetadata().getName(), d.getSpec().getTemplate()));
+        r.all(StatefulSet.class).forEach(s -> out.put(s.getMetadata().getName(), s.getSpec().getTemplate()));
+        return out;
+    }
+
+    /** The fewest pods a workload runs: its replicas, or its autoscaler's minimum when one owns the count. */
+    private static int minimumReplicas(RenderedOverlay r, String workload) {
+        for (HorizontalPodAutoscaler hpa : r.all(HorizontalPodAutoscaler.class)) {
+            if (hpa.getSpec().getScaleTargetRef().getName().equals(workload)) {
+                return hpa.getSpec().getMinReplicas();
+            }
+        }
+        Integer replicas = r.all(Deployment.class).stream().filter(d -> d.getMetadata().getName().equals(workload))
+                .map(d -> d.getSpec().getReplicas()).findFirst().orElseGet(() -> r.one(StatefulSet.class, workload)
+                        .getSpec().getReplicas());
+        return replicas == null ? 1 : replicas;
     }
 
     private static Container container(RenderedOverlay r, FinetuneService s) {

@@ -21,7 +21,7 @@ class PrometheusConfigTest {
     void promtoolAcceptsBothConfigurationsAndTheRules() {
         Path promtool = Tools.require("promtool", PROMTOOL_HINT);
         String rules = Tools.run(DIR, promtool.toString(), "check", "rules", "alerts.yml");
-        assertTrue(rules.contains("SUCCESS: 6 rules found"), "expected 6 rules, promtool said:\n" + rules);
+        assertTrue(rules.contains("SUCCESS: 10 rules found"), "expected 10 rules, promtool said:\n" + rules);
         for (String config : List.of("prometheus.yml", "prometheus-compose.yml")) {
             String out = Tools.run(DIR, promtool.toString(), "check", "config", config);
             assertTrue(out.contains("SUCCESS: 1 rule files found"), config + ": expected the rules file, found:\n" + out);
@@ -44,7 +44,27 @@ class PrometheusConfigTest {
             }
         }
         assertEquals(Set.of("FinetuneTrainerJobFailed", "FinetuneInferenceErrorRate", "FinetuneInferenceLatencyP99High",
-                "FinetuneKafkaConsumerLag", "FinetuneNoActiveModel", "FinetuneServiceDown"), names);
+                "FinetuneKafkaConsumerLag", "FinetuneNoActiveModel", "FinetuneServiceDown", "FinetuneServiceAbsent"),
+                names);
+    }
+
+    /** up == 0 needs a scrape target; a service whose target is gone entirely is caught by absent() alone. */
+    @Test
+    void everyServiceHasAnAbsentAlertOnItsScrapeJob() {
+        Set<String> absent = new TreeSet<>();
+        for (Object g : Yamls.list(Yamls.snake(DIR.resolve("alerts.yml")).get("groups"), "groups")) {
+            for (Object r : Yamls.list(Yamls.map(g, "group").get("rules"), "rules")) {
+                Map<String, Object> rule = Yamls.map(r, "rule");
+                if ("FinetuneServiceAbsent".equals(rule.get("alert"))) {
+                    absent.add(String.valueOf(rule.get("expr")).strip());
+                }
+            }
+        }
+        Set<String> expected = new TreeSet<>();
+        for (FinetuneService s : FinetuneService.values()) {
+            expected.add("absent(up{job=\"" + s.module + "\"})");
+        }
+        assertEquals(expected, absent, "one absent() rule per service job of prometheus.yml");
     }
 
     @Test

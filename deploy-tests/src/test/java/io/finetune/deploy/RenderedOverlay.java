@@ -9,33 +9,42 @@ import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
- * One overlay rendered by {@code kubectl kustomize} and parsed into the fabric8 model. Built-in kinds are parsed
- * strictly: fabric8 keeps unknown fields in {@code additionalProperties}, so any-setters are switched off and an
- * unknown or misspelt field fails. Custom resources (Strimzi, MinIO, Prometheus Operator) stay generic.
+ * One overlay of k8s/overlays rendered by {@code kubectl kustomize} and parsed into the fabric8 model. Built-in kinds
+ * are parsed strictly: fabric8 keeps unknown fields in {@code additionalProperties}, so any-setters are switched off
+ * and an unknown or misspelt field fails. Custom resources stay generic here; {@link ManifestSchemaTest} validates
+ * them against their operators' schemas, and every object against the Kubernetes schemas.
  */
 final class RenderedOverlay {
+    static final Path OVERLAYS = Yamls.repo("k8s/overlays");
     private static final Map<String, RenderedOverlay> CACHE = new ConcurrentHashMap<>();
     private static final Map<String, Class<? extends HasMetadata>> BUILT_IN = Map.of(
-            "v1/Namespace", Namespace.class,
             "v1/Service", Service.class,
             "v1/ConfigMap", ConfigMap.class,
             "apps/v1/Deployment", Deployment.class,
+            "apps/v1/StatefulSet", StatefulSet.class,
             "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
-            "autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class);
-    static final List<String> CUSTOM = List.of("kafka.strimzi.io/v1beta2/Kafka", "kafka.strimzi.io/v1beta2/KafkaNodePool",
-            "kafka.strimzi.io/v1beta2/KafkaTopic", "minio.min.io/v2/Tenant", "monitoring.coreos.com/v1/ServiceMonitor",
+            "autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
+            "networking.k8s.io/v1/Ingress", Ingress.class);
+    static final List<String> CUSTOM = List.of("kafka.strimzi.io/v1/Kafka", "kafka.strimzi.io/v1/KafkaNodePool",
+            "kafka.strimzi.io/v1/KafkaTopic", "monitoring.coreos.com/v1/ServiceMonitor",
             "monitoring.coreos.com/v1/PrometheusRule");
 
     private static final ObjectMapper STRICT = new ObjectMapper()
@@ -49,11 +58,29 @@ final class RenderedOverlay {
     private static final ObjectMapper LENIENT = new ObjectMapper();
 
     final String name;
+    final String yaml;
+    final List<JsonNode> documents;
     final List<HasMetadata> objects;
 
-    private RenderedOverlay(String name, List<HasMetadata> objects) {
+    private RenderedOverlay(String name, String yaml, List<JsonNode> documents, List<HasMetadata> objects) {
         this.name = name;
+        this.yaml = yaml;
+        this.documents = documents;
         this.objects = objects;
+    }
+
+    /** Every folder of k8s/overlays that holds a kustomization.yaml. */
+    static List<String> names() {
+        try (Stream<Path> dirs = Files.list(OVERLAYS)) {
+            List<String> names = dirs.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml")))
+                    .map(d -> d.getFileName().toString()).sorted().toList();
+            if (names.isEmpty()) {
+                throw new AssertionError("expected overlays in " + OVERLAYS + ", found none");
+            }
+            return names;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + OVERLAYS, e);
+        }
     }
 
     static RenderedOverlay of(String overlay) {
@@ -61,11 +88,12 @@ final class RenderedOverlay {
     }
 
     private static RenderedOverlay render(String overlay) {
-        java.nio.file.Path kubectl = Tools.require("kubectl", "install kubectl (it renders Kustomize offline)");
+        Path kubectl = Tools.require("kubectl", "install kubectl (it renders Kustomize offline)");
         String yaml = Tools.run(Yamls.repo("."), kubectl.toString(), "kustomize", "k8s/overlays/" + overlay);
+        List<JsonNode> documents = Yamls.documents(yaml);
         List<HasMetadata> objects = new ArrayList<>();
-        for (JsonNode doc : Yamls.documents(yaml)) {
-            String type = doc.path("apiVersion").asText() + "/" + doc.path("kind").asText();
+        for (JsonNode doc : documents) {
+            String type = type(doc);
             String where = overlay + ": " + type + " " + doc.path("metadata").path("name").asText();
             try {
                 if (BUILT_IN.containsKey(type)) {
@@ -83,7 +111,39 @@ final class RenderedOverlay {
                 throw new AssertionError(where + ": " + e.getOriginalMessage(), e);
             }
         }
-        return new RenderedOverlay(overlay, objects);
+        return new RenderedOverlay(overlay, yaml, documents, objects);
+    }
+
+    /** "apiVersion/kind" of a rendered document. */
+    static String type(JsonNode doc) {
+        return doc.path("apiVersion").asText() + "/" + doc.path("kind").asText();
+    }
+
+    static boolean isBuiltIn(JsonNode doc) {
+        return BUILT_IN.containsKey(type(doc));
+    }
+
+    /** The rendered stream as a file, for the command-line validators. */
+    Path file() {
+        try {
+            Path dir = Yamls.repo("deploy-tests").resolve("target/rendered");
+            Files.createDirectories(dir);
+            Path file = dir.resolve(name + ".yaml");
+            Files.writeString(file, yaml);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the rendered " + name + " overlay", e);
+        }
+    }
+
+    /** The Kustomize components the overlay includes (folder names under k8s/components). */
+    List<String> components() {
+        Object listed = Yamls.snake(OVERLAYS.resolve(name).resolve("kustomization.yaml")).get("components");
+        if (listed == null) {
+            return List.of();
+        }
+        return Yamls.list(listed, name + " components").stream().map(c -> Path.of((String) c).getFileName().toString())
+                .toList();
     }
 
     <T extends HasMetadata> List<T> all(Class<T> type) {
