@@ -1,5 +1,6 @@
 package io.finetune.inference;
 
+import io.finetune.contracts.ModelManifest;
 import io.finetune.contracts.ModelPointer;
 import io.finetune.contracts.ObjectLayout;
 import io.finetune.service.ObjectStore;
@@ -8,8 +9,12 @@ import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Published model packages in object storage: {@code models/{name}/latest} pointers and complete version
@@ -36,6 +41,37 @@ class ModelStore {
 
     boolean isComplete(String name, String version) {
         return store.exists(ObjectLayout.modelManifest(name, version));
+    }
+
+    /**
+     * Every model in storage with its complete versions (those with a {@code manifest.json}) in ascending order, by
+     * name; one listing of {@code models/}. A model whose versions are all still being written is left out.
+     */
+    Map<String, List<String>> completeVersions() {
+        return completeVersionsUnder(ObjectLayout.MODELS);
+    }
+
+    /** The complete versions of one model in ascending order; empty when storage has none. */
+    List<String> completeVersions(String name) {
+        return completeVersionsUnder(ObjectLayout.modelPrefix(name)).getOrDefault(name, List.of());
+    }
+
+    private Map<String, List<String>> completeVersionsUnder(String prefix) {
+        Map<String, List<String>> models = new TreeMap<>();
+        for (String key : store.list(prefix)) {
+            String[] parts = key.substring(ObjectLayout.MODELS.length()).split("/");
+            if (parts.length == 3 && parts[2].equals(ObjectLayout.MODEL_MANIFEST)
+                    && ModelVersions.isVersion(parts[1])) {
+                models.computeIfAbsent(parts[0], n -> new ArrayList<>()).add(parts[1]);
+            }
+        }
+        models.values().forEach(v -> v.sort(Comparator.comparingLong(ModelVersions::number)));
+        return models;
+    }
+
+    /** The manifest of a complete version, if it has one. */
+    Optional<ModelManifest> manifest(String name, String version) {
+        return store.getJson(ObjectLayout.modelManifest(name, version), ModelManifest.class);
     }
 
     /**

@@ -18,7 +18,8 @@ import java.util.List;
 /**
  * {@code POST /predict/{model}?topK=5}: one image as the raw body ({@code image/jpeg}, {@code image/png},
  * {@code application/octet-stream}) or as the one file of a multipart form. {@code POST /predict/{model}/batch}:
- * several files in one multipart form. Any other content type is a 415.
+ * several files in one multipart form. Any other content type is a 415. {@code ?version=N} answers with that
+ * version of the model instead of its served one.
  */
 @Controller("/predict")
 @ExecuteOn(TaskExecutors.BLOCKING)
@@ -31,24 +32,24 @@ class PredictController {
 
     @Post(uri = "/{model}", consumes = {MediaType.IMAGE_JPEG, MediaType.IMAGE_PNG, MediaType.APPLICATION_OCTET_STREAM})
     PredictionResponse predictRaw(@PathVariable String model, @QueryValue @Nullable Integer topK,
-                                  @Body @Nullable byte[] image) {
-        return predictions.predict(model, image == null ? new byte[0] : image, topK);
+                                  @QueryValue @Nullable String version, @Body @Nullable byte[] image) {
+        return predictions.predict(model, version, image == null ? new byte[0] : image, topK);
     }
 
     @Post(uri = "/{model}", consumes = MediaType.MULTIPART_FORM_DATA)
     PredictionResponse predictMultipart(@PathVariable String model, @QueryValue @Nullable Integer topK,
-                                        @Body MultipartBody body) {
+                                        @QueryValue @Nullable String version, @Body MultipartBody body) {
         List<PredictionService.NamedImage> files = MultipartFiles.collect(body);
         if (files.size() != 1) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "expected exactly one image file part, found "
                     + files.size() + " (use /predict/" + model + "/batch for several)");
         }
-        return predictions.predict(model, files.get(0).bytes(), topK);
+        return predictions.predict(model, version, files.get(0).bytes(), topK);
     }
 
     @Post(uri = "/{model}/batch", consumes = MediaType.MULTIPART_FORM_DATA)
     BatchPredictionResponse predictBatch(@PathVariable String model, @QueryValue @Nullable Integer topK,
-                                         @Body MultipartBody body) {
-        return predictions.predictBatch(model, MultipartFiles.collect(body), topK);
+                                         @QueryValue @Nullable String version, @Body MultipartBody body) {
+        return predictions.predictBatch(model, version, MultipartFiles.collect(body), topK);
     }
 }

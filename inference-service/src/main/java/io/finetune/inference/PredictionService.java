@@ -14,8 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Answers predictions on a lease of the model's active version (so a swap never interrupts one), records the
- * request metrics, and turns every bad input into an {@link ApiException} with a 4xx status.
+ * Answers predictions on a lease of the model's active version (so a swap never interrupts one), or of the version
+ * the request names (loaded on demand when it is not the active one), records the request metrics, and turns every
+ * bad input into an {@link ApiException} with a 4xx status.
  */
 @Singleton
 class PredictionService {
@@ -26,26 +27,29 @@ class PredictionService {
     private final ImageAdmission admission;
     private final InferenceMetrics metrics;
     private final InferenceConfiguration config;
+    private final OnDemandVersions onDemand;
 
     PredictionService(ModelRegistry registry, ImageAdmission admission, InferenceMetrics metrics,
-                      InferenceConfiguration config) {
+                      InferenceConfiguration config, OnDemandVersions onDemand) {
         this.registry = registry;
         this.admission = admission;
         this.metrics = metrics;
         this.config = config;
+        this.onDemand = onDemand;
     }
 
     /** One named image of a batch request. */
     record NamedImage(String name, byte[] bytes) {
     }
 
-    PredictionResponse predict(String model, byte[] image, @Nullable Integer topK) {
+    /** @param version the version to answer with; null (or {@code latest}) for the model's served version */
+    PredictionResponse predict(String model, @Nullable String version, byte[] image, @Nullable Integer topK) {
         RequestRecord record = new RequestRecord();
         try {
-            ServedModel served = served(model);
-            record.model = served.name();
+            record.model = servedName(model);
             int k = topK(topK);
-            try (LoadedModel.Lease lease = lease(served)) {
+            try (LoadedModel.Lease lease = lease(model, version)) {
+                record.model = lease.model().name();
                 record.version = lease.model().version();
                 admission.check(image);
                 Prediction p = lease.predict(image, k);
@@ -63,11 +67,11 @@ class PredictionService {
         }
     }
 
-    BatchPredictionResponse predictBatch(String model, List<NamedImage> images, @Nullable Integer topK) {
+    BatchPredictionResponse predictBatch(String model, @Nullable String version, List<NamedImage> images,
+                                         @Nullable Integer topK) {
         RequestRecord record = new RequestRecord();
         try {
-            ServedModel served = served(model);
-            record.model = served.name();
+            record.model = servedName(model);
             int k = topK(topK);
             if (images.isEmpty() || images.size() > config.maxBatchImages()) {
                 throw new ApiException(images.isEmpty() ? HttpStatus.BAD_REQUEST : HttpStatus.REQUEST_ENTITY_TOO_LARGE,
@@ -80,7 +84,8 @@ class PredictionService {
                     throw RejectStatus.toApi(e, describe(images, i));
                 }
             }
-            try (LoadedModel.Lease lease = lease(served)) {
+            try (LoadedModel.Lease lease = lease(model, version)) {
+                record.model = lease.model().name();
                 record.version = lease.model().version();
                 List<Prediction> predictions = predictAll(lease, images, k);
                 List<BatchPredictionResponse.ImagePrediction> out = new ArrayList<>();
@@ -118,6 +123,30 @@ class PredictionService {
 
     private static String describe(List<NamedImage> images, int i) {
         return "image " + (i + 1) + " (" + images.get(i).name() + ")";
+    }
+
+    /** The metric label of a request for {@code model} before it is answered: its name only if it is served. */
+    private String servedName(String model) {
+        return registry.model(model).map(ServedModel::name).orElse(InferenceMetrics.UNKNOWN_MODEL);
+    }
+
+    /** The served version, or the version named: the served one when it is that version, else loaded on demand. */
+    private LoadedModel.Lease lease(String model, @Nullable String version) {
+        if (version == null || version.equals(ModelSelection.LATEST)) {
+            return lease(served(model));
+        }
+        if (!ModelVersions.isVersion(version)) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "expected version to be a positive integer or 'latest', "
+                    + "found '" + version + "'");
+        }
+        LoadedModel.Lease active = registry.model(model).map(ServedModel::acquire).orElse(null);
+        if (active != null) {
+            if (active.model().version().equals(version)) {
+                return active;
+            }
+            active.close();
+        }
+        return onDemand.acquire(model, version);
     }
 
     private ServedModel served(String model) {

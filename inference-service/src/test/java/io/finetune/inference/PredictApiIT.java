@@ -66,7 +66,8 @@ class PredictApiIT {
         return TinyImages.samplePng(cls, TestModels.CLASSES, TestModels.IMAGE_SIZE, seed);
     }
 
-    private static void assertApiError(ServiceClient.Response r, int status, String... fragments) {
+    /** An ApiError with this status whose message holds every fragment. */
+    static void assertApiError(ServiceClient.Response r, int status, String... fragments) {
         assertEquals(status, r.status(), r.body());
         JsonNode error = r.json();
         assertEquals(status, error.get("status").asInt(), r.body());

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -72,6 +73,12 @@ final class TestModels {
 
     /** A copy of a package renamed to {@code name} version {@code version} (the manifest names both). */
     static Path renamed(Path source, String name, String version) throws IOException {
+        return renamed(source, name, version, m -> m);
+    }
+
+    /** A renamed copy whose manifest is also changed by {@code change} (after renaming). */
+    static Path renamed(Path source, String name, String version, UnaryOperator<ModelManifest> change)
+            throws IOException {
         Path dir = RepositoryLayout.scratch("package-" + name + "-" + version);
         ModelManifest m = ModelPackages.readManifest(source);
         try (Stream<Path> files = Files.list(source)) {
@@ -81,7 +88,7 @@ final class TestModels {
                 }
             }
         }
-        writeManifest(dir, withClasses(m, name, version, m.classes()));
+        writeManifest(dir, change.apply(withClasses(m, name, version, m.classes())));
         return dir;
     }
 

@@ -8,7 +8,7 @@ import io.micronaut.http.annotation.Produces;
 import io.micronaut.http.server.exceptions.ExceptionHandler;
 import jakarta.inject.Singleton;
 
-/** Every {@link ApiException} becomes its status with an {@link ApiError} JSON body. */
+/** Every {@link ApiException} becomes its status with an {@link ApiError} JSON body (with its fields, if any). */
 @Produces
 @Singleton
 @Requires(classes = {ApiException.class, ExceptionHandler.class})
@@ -16,6 +16,7 @@ public class ApiExceptionHandler implements ExceptionHandler<ApiException, HttpR
     @Override
     public HttpResponse<ApiError> handle(HttpRequest request, ApiException e) {
         return HttpResponse.<ApiError>status(e.status())
-                .body(new ApiError(e.status().getCode(), e.status().getReason(), e.getMessage(), request.getPath()));
+                .body(new ApiError(e.status().getCode(), e.status().getReason(), e.getMessage(), request.getPath(),
+                        e.fields().isEmpty() ? null : e.fields()));
     }
 }
