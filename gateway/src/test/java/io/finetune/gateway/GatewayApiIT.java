@@ -170,9 +170,14 @@ class GatewayApiIT {
         HttpResponse<String> r = client.postJson("/api/v1/jobs", bad, KEY);
         assertEquals(400, r.statusCode(), r.body());
         assertTrue(r.body().contains("hyperParameters.epochs") && r.body().contains("found 0"), r.body());
+        JsonNode field = JSON.readTree(r.body()).get("fields").get(0);
+        assertEquals("hyperParameters.epochs", field.get("field").asText(), r.body());
+        assertTrue(field.get("message").asText().contains("found 0"), r.body());
         HttpResponse<String> noKind = client.postJson("/api/v1/jobs", "{\"modelName\": \"x\"}", KEY);
         assertEquals(400, noKind.statusCode(), noKind.body());
         assertTrue(noKind.body().contains("kind"), noKind.body());
+        assertTrue(JSON.readTree(noKind.body()).path("fields").findValuesAsText("field").contains("kind"),
+                noKind.body());
         HttpResponse<String> notJson = client.postJson("/api/v1/jobs", "{not json", KEY);
         assertEquals(400, notJson.statusCode(), notJson.body());
         assertTrue(notJson.body().contains("\"status\":400"), notJson.body());
@@ -214,6 +219,57 @@ class GatewayApiIT {
         assertEquals(400, client.send(client.request("/api/v1/predict/..%2Fmodels")
                 .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofString("x")).build())
                 .statusCode());
+    }
+
+    @Test
+    void finetuneThatDoesNotFitItsRegisteredBaseModelIs400NamingEachFieldAndIsNotPublished() throws Exception {
+        String jobId = "misfit-" + System.nanoTime();
+        String misfit = TrainingFixtures.finetuneRequest(jobId).replace("\"name\": \"imagenette\", \"version\": "
+                + "\"latest\"", "\"name\": \"flowers\", \"version\": \"latest\"");
+        HttpResponse<String> r = client.postJson("/api/v1/jobs", misfit, KEY);
+        assertEquals(400, r.statusCode(), r.body());
+        JsonNode fields = JSON.readTree(r.body()).get("fields");
+        assertEquals(List.of("architecture", "hyperParameters.imageSize"), fields.findValuesAsText("field"), r.body());
+        assertTrue(fields.get(1).get("message").asText().startsWith("expected 32 (the input size of base model "
+                + "flowers version 3), found 64"), r.body());
+        HttpResponse<String> noVersion = client.postJson("/api/v1/jobs", misfit.replace("\"latest\"}, "
+                + "\"architecture\"", "\"7\"}, \"architecture\""), KEY);
+        assertEquals(400, noVersion.statusCode(), noVersion.body());
+        assertTrue(noVersion.body().contains("baseModel.version") && noVersion.body().contains("[2, 3]"),
+                noVersion.body());
+        HttpResponse<String> fits = client.postJson("/api/v1/jobs", misfit.replace("res-cnn", "seed-cnn")
+                .replace("\"imageSize\": 64", "\"imageSize\": 32"), KEY);
+        assertEquals(202, fits.statusCode(), fits.body());
+        List<ConsumerRecord<String, byte[]>> records = TopicsAccess.recordsWithKey(infra.kafkaBootstrap(),
+                Topics.TRAINING_COMMANDS, jobId);
+        assertEquals(1, records.size(), "only the command that fits its base model is published");
+        assertEquals("seed-cnn", ContractCodec.decode(records.get(0).value(), TrainingCommand.class).architecture());
+    }
+
+    @Test
+    void registryIsForwardedAndAPredictionMayNameTheVersion() throws Exception {
+        HttpResponse<String> registry = client.get("/api/v1/registry");
+        assertEquals(200, registry.statusCode(), registry.body());
+        List<String> names = new java.util.ArrayList<>();
+        JSON.readTree(registry.body()).forEach(m -> names.add(m.get("name").asText()));
+        assertEquals(List.of("flowers", "pets"), names);
+        HttpResponse<String> flowers = client.get("/api/v1/registry/flowers");
+        assertEquals(200, flowers.statusCode(), flowers.body());
+        assertEquals("backbone", JSON.readTree(flowers.body()).at("/versions/1/parent/name").asText());
+        assertEquals(404, client.get("/api/v1/registry/unknown").statusCode());
+        assertEquals(400, client.get("/api/v1/registry/Bad%20Name").statusCode());
+
+        HttpResponse<String> old = client.send(client.request("/api/v1/predict/flowers?version=2")
+                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(png(Color.RED)))
+                .build());
+        assertEquals(200, old.statusCode(), old.body());
+        assertEquals("2", JSON.readTree(old.body()).get("version").asText(), "the version asked for answered");
+        HttpResponse<String> bad = client.send(client.request("/api/v1/predict/flowers?version=two")
+                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(png(Color.RED)))
+                .build());
+        assertEquals(400, bad.statusCode(), bad.body());
+        assertTrue(JSON.readTree(bad.body()).get("message").asText().startsWith("version: expected a positive "
+                + "integer or 'latest', found 'two'"), bad.body());
     }
 
     @Test

@@ -23,6 +23,20 @@ import java.util.concurrent.CountDownLatch;
  */
 final class StandInBackends implements AutoCloseable {
     static final List<String> CLASSES = List.of("rose", "fern", "bluebell");
+    /** Two versions of flowers (3 is served), as the inference service's GET /registry/{name} lists them. */
+    static final String REGISTRY_FLOWERS = """
+            {"name":"flowers","latestVersion":"3","versions":[
+             {"version":"2","kind":"BASE","architecture":"seed-cnn","classCount":3,"imageSize":32,
+              "dataset":{"name":"flowers","version":"1"},"frozenLayers":[]},
+             {"version":"3","kind":"FINETUNE","architecture":"seed-cnn","classCount":3,"imageSize":32,
+              "parent":{"name":"backbone","version":"1"},"dataset":{"name":"flowers","version":"2"},
+              "test":{"examples":30,"loss":0.4,"accuracy":0.83,"top5Accuracy":1.0,"macroF1":0.82},
+              "frozenLayers":["conv1"],"serving":"ACTIVE"}]}""";
+    static final String REGISTRY_PETS = """
+            {"name":"pets","latestVersion":"1","versions":[{"version":"1","kind":"PRETRAINED",
+             "architecture":"seed-cnn","classCount":3,"imageSize":32,"frozenLayers":[],
+             "pretrained":{"fileName":"pets.safetensors","sha256":"ab12","licence":"MIT","origin":"stand-in"},
+             "serving":"ACTIVE"}]}""";
 
     final HttpServer inference;
     final HttpServer dataset;
@@ -55,6 +69,10 @@ final class StandInBackends implements AutoCloseable {
         ex.getRequestHeaders().forEach((k, v) -> lastHeaders.put(k.toLowerCase(), String.join(",", v)));
         if (ex.getRequestMethod().equals("GET") && path.equals("/models")) {
             send(ex, 200, "[{\"name\":\"flowers\",\"version\":\"3\"},{\"name\":\"pets\",\"version\":\"1\"}]");
+        } else if (ex.getRequestMethod().equals("GET") && path.equals("/registry")) {
+            send(ex, 200, "[" + REGISTRY_FLOWERS + "," + REGISTRY_PETS + "]");
+        } else if (ex.getRequestMethod().equals("GET") && path.equals("/registry/flowers")) {
+            send(ex, 200, REGISTRY_FLOWERS);
         } else if (ex.getRequestMethod().equals("GET") && path.equals("/models/flowers")) {
             send(ex, 200, "{\"name\":\"flowers\",\"version\":\"3\",\"classes\":[\"rose\",\"fern\",\"bluebell\"]}");
         } else if (ex.getRequestMethod().equals("POST") && path.startsWith("/predict/")) {
@@ -65,13 +83,17 @@ final class StandInBackends implements AutoCloseable {
                         path));
                 return;
             }
-            send(ex, 200, prediction(path.substring("/predict/".length()), image));
+            String query = ex.getRequestURI().getRawQuery();
+            java.util.regex.Matcher version = java.util.regex.Pattern.compile("(?:^|&)version=([0-9]+)")
+                    .matcher(query == null ? "" : query);
+            send(ex, 200, prediction(path.substring("/predict/".length()), version.find() ? version.group(1) : "3",
+                    image));
         } else {
             send(ex, 404, apiError(404, "no model or route " + path, path));
         }
     }
 
-    private static String prediction(String model, BufferedImage image) {
+    private static String prediction(String model, String version, BufferedImage image) {
         double[] mean = new double[3];
         for (int y = 0; y < image.getHeight(); y++) {
             for (int x = 0; x < image.getWidth(); x++) {
@@ -94,7 +116,7 @@ final class StandInBackends implements AutoCloseable {
             top.append(top.isEmpty() ? "" : ",").append(String.format(java.util.Locale.ROOT,
                     "{\"className\":\"%s\",\"index\":%d,\"probability\":%.4f}", CLASSES.get(i), i, p[i] / sum));
         }
-        return "{\"model\":\"" + model + "\",\"version\":\"3\",\"top\":[" + top + "]}";
+        return "{\"model\":\"" + model + "\",\"version\":\"" + version + "\",\"top\":[" + top + "]}";
     }
 
     private void dataset(HttpExchange ex) throws IOException {

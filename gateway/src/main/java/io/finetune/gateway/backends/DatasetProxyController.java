@@ -34,12 +34,15 @@ import java.util.regex.Pattern;
 /**
  * Datasets, forwarded to the dataset service. Only these routes are forwarded, to paths built from checked names,
  * so nothing else of the service (its management endpoints) is reachable. Bodies are streamed through: an archive
- * upload is never held in the gateway's memory. The caller's API key is not passed on.
+ * upload is never held in the gateway's memory. The caller's API key is not passed on; {@code X-Forwarded-Prefix}
+ * is, so that the status URL of an accepted ingest is the gateway's ({@code /api/v1/datasets/{name}/{version}}).
  */
 @Controller("/api/v1/datasets")
 @Tag(name = "datasets")
 public class DatasetProxyController {
     private static final String SERVICE = "dataset";
+    private static final String FORWARDED_PREFIX = "X-Forwarded-Prefix";
+    private static final String API_PREFIX = "/api/v1";
     private static final Pattern VERSION = Pattern.compile("[0-9]{1,18}|latest");
 
     private final ProxyHttpClient proxy;
@@ -112,6 +115,8 @@ public class DatasetProxyController {
                     h.remove("X-API-Key");
                     h.remove(HttpHeaders.AUTHORIZATION);
                     h.remove(HttpHeaders.COOKIE);
+                    // the dataset service's status URLs then name the gateway's paths (/api/v1/datasets/...)
+                    h.set(FORWARDED_PREFIX, API_PREFIX);
                 });
         return Flux.from(proxy.proxy(outgoing))
                 .onErrorMap(e -> !(e instanceof ApiException), e -> BackendUnavailable.of(SERVICE, base.toString(), e));

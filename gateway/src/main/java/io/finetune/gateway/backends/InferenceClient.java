@@ -1,5 +1,6 @@
 package io.finetune.gateway.backends;
 
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
@@ -29,10 +30,26 @@ public interface InferenceClient {
             reset = "${finetune.gateway.backends.circuit-reset:10s}", excludes = HttpClientResponseException.class)
     HttpResponse<byte[]> model(String name);
 
-    /** Not retried: a prediction is cheap to ask again but slow to answer twice while the caller waits. */
-    @Post(value = "/predict/{model}{?topK}", processes = MediaType.ALL)
+    @Get(value = "/registry", produces = MediaType.APPLICATION_JSON)
+    @CircuitBreaker(attempts = "${finetune.gateway.backends.read-retries:2}", delay = "100ms", multiplier = "2",
+            reset = "${finetune.gateway.backends.circuit-reset:10s}", excludes = HttpClientResponseException.class)
+    HttpResponse<byte[]> registry();
+
+    @Get(value = "/registry/{name}", produces = MediaType.APPLICATION_JSON)
+    @CircuitBreaker(attempts = "${finetune.gateway.backends.read-retries:2}", delay = "100ms", multiplier = "2",
+            reset = "${finetune.gateway.backends.circuit-reset:10s}", excludes = HttpClientResponseException.class)
+    HttpResponse<byte[]> registryModel(String name);
+
+    /**
+     * Not retried: a prediction is cheap to ask again but slow to answer twice while the caller waits. (An argument
+     * named {@code version} would be taken for Micronaut's API version, hence {@code modelVersion}.)
+     *
+     * @param modelVersion the {@code version} to answer with; null for the model's served version
+     */
+    @Post(value = "/predict/{model}", processes = MediaType.ALL)
     @CircuitBreaker(attempts = "0", reset = "${finetune.gateway.backends.circuit-reset:10s}",
             excludes = HttpClientResponseException.class)
     HttpResponse<byte[]> predict(String model, @QueryValue int topK,
+                                 @Nullable @QueryValue("version") String modelVersion,
                                  @Header(HttpHeaders.CONTENT_TYPE) String contentType, @Body byte[] image);
 }

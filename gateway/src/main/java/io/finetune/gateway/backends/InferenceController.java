@@ -34,14 +34,19 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.io.IOException;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
-/** Models and predictions, forwarded to the inference service; its answers (and its errors) pass through. */
+/**
+ * Models, the model registry and predictions, forwarded to the inference service; its answers (and its errors) pass
+ * through.
+ */
 @Controller("/api/v1")
 @Tag(name = "models")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class InferenceController {
     private static final String SERVICE = "inference";
     private static final int DEFAULT_TOP_K = 5;
+    private static final Pattern VERSION = Pattern.compile("[1-9][0-9]{0,17}|latest");
 
     private final InferenceClient client;
     private final String url;
@@ -69,19 +74,52 @@ public class InferenceController {
         return forward(() -> client.model(checked));
     }
 
+    @Get("/registry")
+    @Secured(SecurityRule.IS_ANONYMOUS)
+    @Operation(summary = "Every model in the registry with all its versions and their lineage",
+            description = "Served or not: per model its latestVersion and every complete version with kind, "
+                    + "architecture, classCount, imageSize, parent (the base model version of a FINETUNE), dataset "
+                    + "(name and version), test metrics, hyperParameters, pretrained (fileName, sha256, licence, "
+                    + "origin of pretrained weights) and serving (ACTIVE, ON_DEMAND, or absent when not loaded).")
+    @ApiResponse(responseCode = "503", description = "The inference service is unavailable",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public MutableHttpResponse<byte[]> registry() {
+        return forward(client::registry);
+    }
+
+    @Get("/registry/{name}")
+    @Secured(SecurityRule.IS_ANONYMOUS)
+    @Operation(summary = "One model of the registry: all its versions and their lineage")
+    @ApiResponse(responseCode = "404", description = "No version of this model is in the registry",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public MutableHttpResponse<byte[]> registryModel(@PathVariable String name) {
+        String checked = checkName(name);
+        return forward(() -> client.registryModel(checked));
+    }
+
     @Post("/predict/{model}")
     @Consumes({MediaType.IMAGE_JPEG, MediaType.IMAGE_PNG, "image/*", MediaType.APPLICATION_OCTET_STREAM})
     @Secured(SecurityRule.IS_AUTHENTICATED) // opened to anonymous callers by PredictionAccessRule when configured
     @Operation(summary = "Top-k classes of one image (raw image bytes as the body)",
+            description = "With ?version=N, version N of the model answers instead of its served one (loaded on "
+                    + "demand, a 503 while it loads for longer than the inference service waits); the answer's "
+                    + "version says which version answered.",
             security = @SecurityRequirement(name = "apiKey"))
     @RequestBody(content = @Content(mediaType = "image/*", schema = @Schema(type = "string", format = "binary")))
-    @ApiResponse(responseCode = "503", description = "The inference service is unavailable",
+    @ApiResponse(responseCode = "404", description = "No such model, or no such version of it",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "503", description = "The inference service is unavailable, or the version named "
+            + "is still loading", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public MutableHttpResponse<byte[]> predict(@PathVariable String model,
                                                @Nullable @QueryValue Integer topK,
+                                               @Nullable @QueryValue String version,
                                                @Header(HttpHeaders.CONTENT_TYPE) String contentType,
                                                @Body byte[] image) {
         String checked = checkName(model);
+        if (version != null && !VERSION.matcher(version).matches()) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "version: expected a positive integer or 'latest', found '"
+                    + version + "'");
+        }
         if (image == null || image.length == 0) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "expected image bytes as the request body, found none");
         }
@@ -89,7 +127,7 @@ public class InferenceController {
             throw new ApiException(HttpStatus.BAD_REQUEST, "topK: expected 1 to 100, found " + topK);
         }
         int k = topK == null ? DEFAULT_TOP_K : topK;
-        return forward(() -> client.predict(checked, k, contentType, image));
+        return forward(() -> client.predict(checked, k, version, contentType, image));
     }
 
     @Post("/predict/{model}")
@@ -98,9 +136,10 @@ public class InferenceController {
     @Operation(summary = "Top-k classes of one image sent as the multipart part 'file'",
             security = @SecurityRequirement(name = "apiKey"))
     public MutableHttpResponse<byte[]> predictUpload(@PathVariable String model, @Nullable @QueryValue Integer topK,
+                                                     @Nullable @QueryValue String version,
                                                      CompletedFileUpload file) throws IOException {
         String type = file.getContentType().map(MediaType::toString).orElse(MediaType.APPLICATION_OCTET_STREAM);
-        return predict(model, topK, type, file.getBytes());
+        return predict(model, topK, version, type, file.getBytes());
     }
 
     private MutableHttpResponse<byte[]> forward(Supplier<HttpResponse<byte[]>> call) {

@@ -20,7 +20,8 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
- * Turns requests into {@link TrainingCommand}s and publishes them; a publish that fails is a 503, and counted.
+ * Turns requests into {@link TrainingCommand}s, checks them against the contract's rules and, for a FINETUNE,
+ * against its base model, and publishes them; a publish that fails is a 503, and counted.
  * Created at start-up ({@code @Context}) so that the failure counter exports 0 before the first failure.
  */
 @Context
@@ -29,16 +30,22 @@ public class JobCommands {
     static final String PUBLISH_FAILURES = "finetune.gateway.kafka.publish.failures";
 
     private final TrainingCommandProducer producer;
+    private final BaseModelCheck baseModels;
     private final Counter publishFailures;
 
-    public JobCommands(TrainingCommandProducer producer, MeterRegistry registry) {
+    public JobCommands(TrainingCommandProducer producer, BaseModelCheck baseModels, MeterRegistry registry) {
         this.producer = producer;
+        this.baseModels = baseModels;
         this.publishFailures = Counter.builder(PUBLISH_FAILURES)
                 .description("Kafka sends from the gateway that failed (the request got a 503)")
                 .tag("topic", Topics.TRAINING_COMMANDS).register(registry);
     }
 
-    /** Validates against the contract's rules and publishes; returns the command sent. */
+    /**
+     * Validates against the contract's rules and the base model, and publishes; returns the command sent.
+     *
+     * @throws ApiException 400 naming every broken field (also as {@code fields} of the error body)
+     */
     public TrainingCommand submit(JobRequest request) {
         if (request.kind() == JobKind.CANCEL) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "kind: expected one of BASE, FINETUNE, SCRATCH, found "
@@ -49,9 +56,12 @@ public class JobCommands {
                 request.modelName(), request.dataset(), request.baseModel(), request.architecture(),
                 request.hyperParameters(), request.seed());
         List<FieldError> errors = ContractValidator.validate(command);
+        if (errors.isEmpty()) {
+            errors = baseModels.errors(command);
+        }
         if (!errors.isEmpty()) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "invalid training request: "
-                    + errors.stream().map(FieldError::toString).collect(Collectors.joining("; ")));
+                    + errors.stream().map(FieldError::toString).collect(Collectors.joining("; ")), errors);
         }
         publish(command);
         return command;
