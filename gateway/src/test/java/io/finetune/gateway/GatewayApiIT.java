@@ -256,7 +256,10 @@ class GatewayApiIT {
         HttpResponse<String> flowers = client.get("/api/v1/registry/flowers");
         assertEquals(200, flowers.statusCode(), flowers.body());
         assertEquals("backbone", JSON.readTree(flowers.body()).at("/versions/1/parent/name").asText());
-        assertEquals(404, client.get("/api/v1/registry/unknown").statusCode());
+        HttpResponse<String> unknown = client.get("/api/v1/registry/unknown");
+        assertEquals(404, unknown.statusCode());
+        assertTrue(JSON.readTree(unknown.body()).path("message").asText().contains("/registry/unknown"),
+                "a 404's ApiError passes through: " + unknown.body());
         assertEquals(400, client.get("/api/v1/registry/Bad%20Name").statusCode());
 
         HttpResponse<String> old = client.send(client.request("/api/v1/predict/flowers?version=2")

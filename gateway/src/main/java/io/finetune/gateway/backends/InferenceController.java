@@ -155,7 +155,8 @@ public class InferenceController {
             throw BackendUnavailable.of(SERVICE, url, e);
         }
         MutableHttpResponse<byte[]> response = HttpResponse.status(answer.getStatus());
-        answer.getBody().ifPresent(response::body);
+        // as bytes: a 404 comes back as the error response itself (not thrown), its body not bound as byte[]
+        answer.getBody(byte[].class).ifPresent(response::body);
         answer.getContentType().ifPresent(response::contentType);
         return response;
     }
