@@ -5,6 +5,7 @@ import io.finetune.contracts.JobKind;
 import io.finetune.contracts.Topics;
 import io.finetune.contracts.TrainingEventType;
 import io.finetune.testkit.FreePorts;
+import io.finetune.testkit.HeadlessChromium;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
 import io.finetune.testkit.RepositoryLayout;
@@ -14,21 +15,14 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.awt.Color;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -43,16 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(InfraExtension.class)
 class WebPageBrowserIT {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-
     @Test
     void uploadAPhotoSeePredictionsAndTrainingCurves(Infra infra) throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "headless Chromium is not installed: apt-get install -y chromium chromium-driver "
-                        + "(./finetune setup does it)");
-        Path shots = RepositoryLayout.root().resolve("gateway/target/screenshots");
-        Files.createDirectories(shots);
+        Assumptions.assumeTrue(HeadlessChromium.available(), HeadlessChromium.MISSING);
         Path photo = RepositoryLayout.scratch("gateway-browser").resolve("rose.png");
         Files.createDirectories(photo.getParent());
         Files.write(photo, GatewayApiIT.png(new Color(200, 30, 60)));
@@ -62,15 +49,7 @@ class WebPageBrowserIT {
 
         try (StandInBackends backends = new StandInBackends();
              EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, properties(infra, backends))) {
-            ChromeDriverService service = new ChromeDriverService.Builder()
-                    .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-            ChromeOptions options = new ChromeOptions();
-            options.setBinary(CHROMIUM.toFile());
-            Path profile = Files.createTempDirectory(RepositoryLayout.scratch("gateway-browser"), "profile");
-            options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1200,900", "--user-data-dir=" + profile);
-            WebDriver driver = new ChromeDriver(service, options);
+            WebDriver driver = HeadlessChromium.start(RepositoryLayout.scratch("gateway-browser"), 1200, 900);
             try {
                 WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
                 driver.get("http://127.0.0.1:" + server.getPort() + "/");
@@ -83,7 +62,7 @@ class WebPageBrowserIT {
                 assertTrue(rows.get(0).findElement(By.className("prob")).getText().endsWith("%"));
                 assertTrue(driver.findElement(By.id("prediction-model")).getText().contains("version 3"),
                         driver.findElement(By.id("prediction-model")).getText());
-                save(driver, shots.resolve("predict.png"));
+                HeadlessChromium.screenshot(driver, "predict.png");
 
                 driver.findElement(By.id("tab-jobs")).click();
                 wait.until(d -> d.findElements(By.cssSelector("#chart polyline[data-job='ft-" + suffix + "']"))
@@ -92,7 +71,7 @@ class WebPageBrowserIT {
                         .size() == 1);
                 String table = driver.findElement(By.id("jobs-table")).getText();
                 assertTrue(table.contains("ft-" + suffix) && table.contains("RUNNING"), table);
-                save(driver, shots.resolve("jobs.png"));
+                HeadlessChromium.screenshot(driver, "jobs.png");
             } finally {
                 driver.quit();
             }
@@ -115,10 +94,5 @@ class WebPageBrowserIT {
         p.put("micronaut.http.services.inference.url", backends.inferenceUrl());
         p.put("micronaut.http.services.dataset.url", backends.datasetUrl());
         return p;
-    }
-
-    private static void save(WebDriver driver, Path target) throws Exception {
-        File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
-        Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
     }
 }

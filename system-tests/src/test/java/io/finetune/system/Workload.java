@@ -49,6 +49,10 @@ final class Workload {
                 image.setRGB(x, y, rgb);
             }
         }
+        return encodePng(image);
+    }
+
+    static byte[] encodePng(BufferedImage image) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             ImageIO.write(image, "png", out);
