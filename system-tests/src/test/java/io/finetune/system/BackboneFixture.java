@@ -1,77 +1,75 @@
 package io.finetune.system;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.finetune.contracts.ContractCodec;
-import io.finetune.contracts.ModelPublished;
 import io.finetune.contracts.ObjectLayout;
-import io.finetune.contracts.Topics;
 import io.finetune.ml.ClassScore;
 import io.finetune.ml.ImageClassifier;
 import io.finetune.ml.ModelPackages;
 import io.finetune.ml.Prediction;
-import io.finetune.service.ObjectStore;
-import io.finetune.service.StorageConfiguration;
+import io.finetune.system.LocalSystem.Service;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.RepositoryLayout;
-import io.finetune.trainer.ExclusiveWrites;
-import io.finetune.trainer.ModelRepository;
-import io.finetune.trainer.TrainerConfiguration;
-import io.finetune.trainer.backbones.BackbonePublisher;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import io.minio.DownloadObjectArgs;
+import io.minio.ListObjectsArgs;
+import io.minio.Result;
+import io.minio.messages.Item;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Properties;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Publishes a backbone as the launcher does, and checks served answers against the ml module in-process. */
+/** Publishes the backbones as {@code ./finetune up} does, and checks served answers against the ml module. */
 final class BackboneFixture {
     private BackboneFixture() {
     }
 
-    static void publish(Infra infra, Path folder, String name) throws Exception {
-        StorageConfiguration storage = new StorageConfiguration(infra.minioEndpoint(), infra.accessKey(),
-                infra.secretKey(), ObjectLayout.DEFAULT_BUCKET);
-        ObjectStore store = new ObjectStore(infra.minioClient(), storage);
-        ExclusiveWrites exclusive = new ExclusiveWrites(infra.minioClient(), storage);
-        Path work = RepositoryLayout.scratch("system-backbone-" + name);
-        ModelRepository models = new ModelRepository(store, exclusive, new TrainerConfiguration("g", "earliest", 1,
-                Duration.ofSeconds(10), Duration.ofMillis(200), work.toString(), null, 3, Duration.ofSeconds(1), 2));
-        Properties p = new Properties();
-        p.put("bootstrap.servers", infra.kafkaBootstrap());
-        p.put("acks", "all");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
-                new ByteArraySerializer())) {
-            BackbonePublisher.Result r = new BackbonePublisher(store, exclusive, models, published -> {
-                try {
-                    producer.send(new ProducerRecord<>(Topics.MODELS_PUBLISHED, published.modelName(),
-                            ContractCodec.encode(published))).get();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }, work).publish(folder, name);
-            assertEquals(BackbonePublisher.Outcome.PUBLISHED, r.outcome(), r.message());
+    /**
+     * Runs the launcher's publication command (its own JVM, trainer-service's classpath) on a weights folder holding
+     * {@code backbone} only; returns what it printed.
+     */
+    static String publish(Infra infra, Path backbone) throws Exception {
+        Path weights = RepositoryLayout.scratch("system-weights");
+        Path link = weights.resolve(backbone.getFileName());
+        if (!Files.exists(link)) {
+            Files.createSymbolicLink(link, backbone.toAbsolutePath());
         }
+        Path scratch = RepositoryLayout.scratch("system-publish");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Xmx2g", "-cp", LocalSystem.classpath(Service.TRAINER, scratch.resolve("classes")),
+                "io.finetune.trainer.backbones.PublishBackbones"));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(scratch.resolve("publish.log").toFile());
+        Map<String, String> env = pb.environment();
+        env.putAll(infra.serviceEnvironment());
+        env.put("FINETUNE_WEIGHTS_DIR", weights.toString());
+        Process p = pb.start();
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the publication command finished");
+        String out = Files.readString(scratch.resolve("publish.log"));
+        assertEquals(0, p.exitValue(), out);
+        return out;
     }
 
     /**
-     * The served answer (gateway JSON) equals the prediction of the same package loaded in this JVM: same classes
-     * in the same order, probabilities within 1e-5.
+     * The served answer (gateway JSON) equals the prediction of the same package loaded in this JVM: same classes in
+     * the same order, probabilities within 1e-5.
      */
     static void assertSameAsInProcess(Infra infra, String model, String version, byte[] image, JsonNode served)
             throws Exception {
-        StorageConfiguration storage = new StorageConfiguration(infra.minioEndpoint(), infra.accessKey(),
-                infra.secretKey(), ObjectLayout.DEFAULT_BUCKET);
-        ObjectStore store = new ObjectStore(infra.minioClient(), storage);
         Path dir = RepositoryLayout.scratch("system-parity-" + model + "-" + version);
-        for (String key : store.list(ObjectLayout.modelVersionPrefix(model, version))) {
-            String file = key.substring(ObjectLayout.modelVersionPrefix(model, version).length());
+        String prefix = ObjectLayout.modelVersionPrefix(model, version);
+        for (Result<Item> r : infra.minioClient().listObjects(ListObjectsArgs.builder()
+                .bucket(ObjectLayout.DEFAULT_BUCKET).prefix(prefix).build())) {
+            String file = r.get().objectName().substring(prefix.length());
             if (!file.contains("/") && !file.startsWith(".")) {
-                store.download(key, dir.resolve(file));
+                Files.deleteIfExists(dir.resolve(file));
+                infra.minioClient().downloadObject(DownloadObjectArgs.builder().bucket(ObjectLayout.DEFAULT_BUCKET)
+                        .object(r.get().objectName()).filename(dir.resolve(file).toString()).build());
             }
         }
         JsonNode top = served.get("top");

@@ -256,8 +256,10 @@ class ObservedSystemIT {
             }
             org.junit.jupiter.api.Assumptions.abort(io.finetune.ml.SharedWeights.absentMessage());
         }
-        String backbone = "imagenet-lite0-" + RUN;
-        BackboneFixture.publish(infra, shared, backbone);
+        String backbone = "imagenet-efficientnet-lite0";
+        String printed = BackboneFixture.publish(infra, shared);
+        assertTrue(printed.contains("Backbones: published " + backbone) || printed.contains(backbone
+                + " version 1 is already published"), printed);
         Path datasets = io.finetune.ml.SharedDatasets.locate().orElseThrow(() -> new AssertionError(
                 io.finetune.ml.SharedDatasets.absentMessage()));
         byte[] daisy = java.nio.file.Files.readAllBytes(datasets.resolve(

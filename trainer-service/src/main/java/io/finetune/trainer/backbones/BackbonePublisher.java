@@ -30,7 +30,8 @@ import java.util.function.Consumer;
  * {@code imagenet_classes.txt}) as registry model {@code imagenet-<folder>} version 1, once: the version is claimed
  * with a create-only write owned by the file's SHA-256, the package is uploaded files first and manifest last, then
  * {@code latest} moves and {@link ModelPublished} is announced (so serving picks it up). Running it again with the
- * same file publishes nothing new; a different file under the same name is refused, never replaced.
+ * same file writes nothing new (it announces again, which serving ignores for a version it has); a different file
+ * under the same name is refused, never replaced.
  */
 public final class BackbonePublisher {
     /** The registry version of an imported backbone: it has exactly one. */
@@ -108,12 +109,18 @@ public final class BackbonePublisher {
     }
 
     private Result alreadyThere(String name, String sha256, ModelManifest manifest, Path weights) {
+        // the announcement below repeats the first one's content
         String published = manifest.provenance() == null || manifest.provenance().pretrained() == null ? null
                 : manifest.provenance().pretrained().sha256();
         if (sha256.equals(published)) {
+            // a run that stopped between the manifest and the announcement is completed; announcing again is
+            // harmless (serving ignores a version it already has)
             models.advanceLatest(name, VERSION);
+            announce.accept(new ModelPublished(ModelPublished.SCHEMA_VERSION, name, VERSION, Instant.now(),
+                    "backbone-" + sha256.substring(0, 16), manifest.architecture(), manifest.classes().size(),
+                    manifest.imageSize(), null, null));
             return new Result(name, Outcome.ALREADY_PUBLISHED, name + " version " + VERSION + " is already "
-                    + "published from this file (sha256 " + sha256 + "); nothing to do");
+                    + "published from this file (sha256 " + sha256 + "); nothing new written");
         }
         return new Result(name, Outcome.REFUSED, "expected " + name + " version " + VERSION + " to hold the weights "
                 + "of " + weights + " (sha256 " + sha256 + "), found a different file published under that name (sha256 "
