@@ -13,7 +13,8 @@ package io.finetune.contracts;
  *                        itself, plus {@code views - 1} augmented ones); 0 trains on images, augmented online
  * @param labelSmoothing  share of the target spread over all classes, 0 to 0.5 (exclusive)
  * @param schedule        learning rate over each phase's epochs
- * @param weightDecay     L2 penalty on weights (not batch-norm scales and shifts), added to their gradients
+ * @param weightDecay     L2 penalty on the weights of freshly initialized layers (the new head of a FINETUNE;
+ *                        every layer of BASE and SCRATCH), added to their gradients
  * @param dropout         FINETUNE only: dropout rate on the classifier's input while it trains alone on cached
  *                        features (the head phase)
  */

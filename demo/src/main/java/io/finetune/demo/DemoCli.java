@@ -39,6 +39,9 @@ public final class DemoCli implements Callable<Integer> {
     Path report;
     @Option(names = "--cache", defaultValue = ".local/cache", description = "where prepared data goes (${DEFAULT-VALUE})")
     Path cache;
+    @Option(names = "--no-backbone", description = "skip the ImageNet EfficientNet-Lite0 fine-tune")
+    boolean noBackbone;
+
     @Option(names = "--timeout-minutes", defaultValue = "60", description = "give up after (${DEFAULT-VALUE})")
     int timeoutMinutes;
 
@@ -63,7 +66,7 @@ public final class DemoCli implements Callable<Integer> {
                 s.flower102ImagesPerClass(),
                 s.heldOutPerClass(), imageSize != null ? imageSize : s.imageSize(),
                 baseEpochs != null ? baseEpochs : s.baseEpochs(), epochs != null ? epochs : s.epochs(),
-                s.batchSize(), s.learningRate(), s.architecture(), s.seed());
+                s.batchSize(), s.learningRate(), s.architecture(), s.seed(), noBackbone ? null : s.backbone());
         Path shared = DemoData.sharedDatasets(Path.of("").toAbsolutePath());
         Path f5 = flower5 != null ? flower5 : shared.resolve("flower5");
         Path f102 = flower102 != null ? flower102 : shared.resolve("flower102");
@@ -84,6 +87,11 @@ public final class DemoCli implements Callable<Integer> {
         LearningComparison c = results.comparison();
         System.out.printf("%nAfter %d epochs: fine-tune %.3f vs scratch %.3f validation accuracy.%n", c.epochs(),
                 c.fineTuneFinalValidationAccuracy(), c.scratchFinalValidationAccuracy());
+        if (results.backbone() != null) {
+            System.out.printf("ImageNet %s fine-tuned: %.3f validation accuracy after %d epochs (%.0f s).%n",
+                    s.backbone().architecture(), results.backbone().finalValidationAccuracy(),
+                    results.backbone().epochs().size(), results.backbone().wallSeconds());
+        }
         System.out.println("Report: " + report.toAbsolutePath().resolve("report.html"));
         return 0;
     }

@@ -7,8 +7,10 @@ import io.finetune.contracts.ContractCodec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** Writes demo-report/: results.json, performance.png and report.html. */
 public final class DemoReport {
@@ -21,8 +23,48 @@ public final class DemoReport {
         Path tmp = dir.resolve("results.json.tmp");
         json.writeValue(tmp.toFile(), results);
         Files.move(tmp, dir.resolve("results.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        PerformancePlot.write(results.fineTune(), results.scratch(), dir.resolve("performance.png"));
+        PerformancePlot.write(runs(results), dir.resolve("performance.png"));
         Files.writeString(dir.resolve("report.html"), html(results));
+    }
+
+    /** The Flower102 runs by label, in the order the report shows them. */
+    static Map<String, JobProgress> runs(DemoResults r) {
+        Map<String, JobProgress> runs = new LinkedHashMap<>();
+        runs.put(r.settings().architecture() + " fine-tuned", r.fineTune());
+        runs.put(r.settings().architecture() + " from scratch", r.scratch());
+        if (r.backbone() != null) {
+            runs.put("ImageNet " + r.settings().backbone().architecture() + " fine-tuned", r.backbone());
+        }
+        return runs;
+    }
+
+    /**
+     * One row per Flower102 model: best and final validation accuracy, test accuracy and top-5 on the held-out half
+     * of {@code valid} (the job's own test split), held-out accuracy through the gateway, training wall time (every
+     * epoch, validation and feature caching included) and mean training images per second.
+     */
+    static String comparisonTable(DemoResults r) {
+        StringBuilder h = new StringBuilder("<table><tr><th>model</th><th>epochs</th><th>best val acc</th>"
+                + "<th>final val acc</th><th>test acc</th><th>test top-5</th><th>held-out acc (gateway)</th>"
+                + "<th>held-out top-5</th><th>training s</th><th>images/s</th></tr>");
+        Map<String, JobProgress> runs = runs(r);
+        for (Map.Entry<String, JobProgress> e : runs.entrySet()) {
+            JobProgress j = e.getValue();
+            HeldOutEvaluation held = r.heldOut().stream().filter(x -> x.model().equals(j.modelName())).findFirst()
+                    .orElse(null);
+            h.append("<tr><td>").append(esc(e.getKey())).append("</td>").append(td("%d", j.epochs().size()))
+                    .append(td("%.3f", j.bestValidationAccuracy())).append(td("%.3f", j.finalValidationAccuracy()))
+                    .append(td("%s", j.test() == null ? "" : f3(j.test().path("accuracy").asDouble())))
+                    .append(td("%s", j.test() == null ? "" : f3(j.test().path("top5Accuracy").asDouble())))
+                    .append(td("%s", held == null ? "" : f3(held.accuracy())))
+                    .append(td("%s", held == null ? "" : f3(held.top5Accuracy())))
+                    .append(td("%.1f", j.wallSeconds())).append(td("%.0f", j.meanImagesPerSecond())).append("</tr>");
+        }
+        return h.append("</table>").toString();
+    }
+
+    private static String f3(double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
     }
 
     static String html(DemoResults r) {
@@ -32,7 +74,7 @@ public final class DemoReport {
                 .append("margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}")
                 .append("th{background:#f4f4f4}td:first-child{text-align:left}.good{color:#080}.bad{color:#a00}")
                 .append("</style></head><body>");
-        h.append("<h1>finetune demo: fine-tuning against training from scratch</h1>");
+        h.append("<h1>finetune demo: what transfer learning buys</h1>");
         DemoSettings s = r.settings();
         h.append(p("Preset <b>%s</b>: %s, %d px, %d epochs for fine-tune and scratch (base: %d), batch %d, "
                 + "learning rate %s, seed %d. Started %s, finished %s.", s.name(), s.architecture(), s.imageSize(),
@@ -48,6 +90,17 @@ public final class DemoReport {
                 c.scratchEpochsToBest(), c.scratchSecondsToBest(), c.epochsToScratchBest(), c.secondsToScratchBest())
                 : p("Fine-tune did not reach scratch's best validation accuracy (%.3f).",
                 c.scratchBestValidationAccuracy()));
+        if (r.backbone() != null) {
+            DemoSettings.Backbone b = s.backbone();
+            h.append(p("ImageNet %s (%s, %d px) fine-tuned on the same data: validation accuracy <b>%.3f</b> after %d "
+                            + "epochs (head %d on cached views, then the top %d layers for %d), %.0f s of training.",
+                    b.architecture(), b.model(), b.imageSize(), r.backbone().finalValidationAccuracy(),
+                    r.backbone().epochs().size(), b.epochs(), b.unfreezeLayers(), b.unfreezeEpochs(),
+                    r.backbone().wallSeconds()));
+        } else {
+            h.append(p("ImageNet backbone: skipped (%s).", esc(r.backboneSkipped())));
+        }
+        h.append("<h2>Flower102, model by model</h2>").append(comparisonTable(r));
         h.append("<img src=\"performance.png\" alt=\"validation accuracy against epoch and wall seconds\" "
                 + "style=\"max-width:100%\">");
         h.append("<h2>Per epoch</h2><table><tr><th>epoch</th><th>fine-tune val acc</th><th>fine-tune s</th>")
@@ -78,7 +131,11 @@ public final class DemoReport {
         h.append("</table>");
         h.append("<h2>Jobs</h2><table><tr><th>job</th><th>kind</th><th>model</th><th>version</th><th>state</th>")
                 .append("<th>epochs</th><th>best val acc</th><th>train s</th><th>test accuracy</th></tr>");
-        for (JobProgress j : List.of(r.base(), r.fineTune(), r.scratch())) {
+        List<JobProgress> jobs = new java.util.ArrayList<>(List.of(r.base(), r.fineTune(), r.scratch()));
+        if (r.backbone() != null) {
+            jobs.add(r.backbone());
+        }
+        for (JobProgress j : jobs) {
             h.append("<tr><td>").append(esc(j.jobId())).append("</td><td>").append(j.kind()).append("</td><td>")
                     .append(esc(j.modelName())).append("</td><td>").append(j.modelVersion()).append("</td><td>")
                     .append(j.status()).append("</td>").append(td("%d", j.epochs().size()))

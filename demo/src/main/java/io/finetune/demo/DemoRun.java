@@ -52,14 +52,14 @@ public final class DemoRun {
         Map<String, JsonNode> datasets = new LinkedHashMap<>();
         String f5 = "flower5-" + settings.name();
         String f102 = "flower102-" + settings.name();
-        section("1/5 ingesting datasets through the gateway");
+        section("1/6 ingesting datasets through the gateway");
         datasets.put(f5, ingest(f5, data.flower5(), Map.of("seed", settings.seed())));
         datasets.put(f102, ingest(f102, data.flower102(), Map.of("split", "given", "testFraction", 0.5,
                 "seed", settings.seed())));
         String v5 = datasets.get(f5).path("version").asText();
         String v102 = datasets.get(f102).path("version").asText();
 
-        section("2/5 BASE on " + f5 + " v" + v5);
+        section("2/6 BASE on " + f5 + " v" + v5);
         String prefix = "demo-" + settings.name() + "-" + run;
         String baseModel = "flowers5-base-" + settings.name();
         String baseBefore = activeVersion(baseModel);
@@ -68,7 +68,7 @@ public final class DemoRun {
         List<DemoResults.ModelSwitch> switches = new ArrayList<>();
         switches.add(awaitServing(base, baseBefore));
 
-        section("3/5 FINETUNE (frozen conv layers of " + baseModel + " v" + base.modelVersion() + ") and SCRATCH on "
+        section("3/6 FINETUNE (frozen conv layers of " + baseModel + " v" + base.modelVersion() + ") and SCRATCH on "
                 + f102 + " v" + v102 + ", same budget");
         String ftModel = "flowers102-finetune-" + settings.name();
         String scModel = "flowers102-scratch-" + settings.name();
@@ -83,19 +83,36 @@ public final class DemoRun {
         switches.add(awaitServing(ft, ftBefore));
         switches.add(awaitServing(sc, scBefore));
 
-        section("4/5 held-out images through the gateway (top-3)");
-        List<HeldOutEvaluation> heldOut = List.of(
+        DemoSettings.Backbone b = settings.backbone();
+        JobProgress bb = null;
+        String bbModel = "flowers102-" + (b == null ? "backbone" : b.architecture()) + "-" + settings.name();
+        String skipped = b == null ? "not asked for (--no-backbone)" : backboneMissing(b);
+        if (skipped == null) {
+            section("4/6 FINETUNE ImageNet " + b.architecture() + " (" + b.model() + ") on " + f102 + " v" + v102
+                    + ": the head on cached views, then the top " + b.unfreezeLayers() + " layers");
+            String bbBefore = activeVersion(bbModel);
+            bb = follow(List.of(submitBackbone(prefix + "-backbone", bbModel, f102, v102, b))).get(0);
+            switches.add(awaitServing(bb, bbBefore));
+        } else {
+            section("4/6 ImageNet backbone skipped: " + skipped);
+        }
+
+        section("5/6 held-out images through the gateway (top-5)");
+        List<HeldOutEvaluation> heldOut = new ArrayList<>(List.of(
                 evaluate(baseModel, base.modelVersion(), data.heldOutFlower5(), data.flower5Classes()),
                 evaluate(ftModel, ft.modelVersion(), data.heldOutFlower102(), data.flower102Classes()),
-                evaluate(scModel, sc.modelVersion(), data.heldOutFlower102(), data.flower102Classes()));
+                evaluate(scModel, sc.modelVersion(), data.heldOutFlower102(), data.flower102Classes())));
+        if (bb != null) {
+            heldOut.add(evaluate(bbModel, bb.modelVersion(), data.heldOutFlower102(), data.flower102Classes()));
+        }
 
-        section("5/5 report");
+        section("6/6 report");
         Map<String, Boolean> series = prometheus == null ? Map.of() : PrometheusSeries.check(prometheus, List.of(
                 "finetune_trainer_validation_accuracy", "finetune_trainer_jobs_total",
                 "finetune_inference_request_seconds_count", "finetune_dataset_images_ingested_total"),
                 Duration.ofSeconds(45));
         return new DemoResults(started, Instant.now(), settings, datasets, base, ft, sc,
-                LearningComparison.of(ft, sc), heldOut, switches, series);
+                LearningComparison.of(ft, sc), heldOut, switches, series, bb, skipped);
     }
 
     private JsonNode ingest(String name, Path dir, Map<String, Object> options) throws InterruptedException {
@@ -161,6 +178,42 @@ public final class DemoRun {
         return answer.path("jobId").asText(jobId);
     }
 
+    /** Why the backbone cannot be fine-tuned (not served, so not published), or null when it can. */
+    private String backboneMissing(DemoSettings.Backbone b) {
+        if (activeVersion(b.model()) != null) {
+            return null;
+        }
+        return b.model() + " is not in the model registry: ./finetune up publishes it from ../shared/weights (or "
+                + "$FINETUNE_WEIGHTS_DIR)/" + b.architecture() + "/model.safetensors when the file is there";
+    }
+
+    /** A FINETUNE from the backbone; what it leaves out (views, augmentation, smoothing...) the trainer chooses. */
+    private String submitBackbone(String jobId, String model, String dataset, String version,
+                                  DemoSettings.Backbone b) {
+        Map<String, Object> hp = new LinkedHashMap<>();
+        hp.put("epochs", b.epochs());
+        hp.put("batchSize", settings.batchSize());
+        hp.put("learningRate", b.learningRate());
+        hp.put("imageSize", b.imageSize());
+        hp.put("unfreeze", Map.of("layers", b.unfreezeLayers(), "epochs", b.unfreezeEpochs(),
+                "learningRate", b.unfreezeLearningRate()));
+        if (b.views() != null) {
+            hp.put("views", b.views());
+        }
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("jobId", jobId);
+        request.put("kind", "FINETUNE");
+        request.put("modelName", model);
+        request.put("dataset", Map.of("name", dataset, "version", version));
+        request.put("baseModel", Map.of("name", b.model(), "version", activeVersion(b.model())));
+        request.put("architecture", b.architecture());
+        request.put("hyperParameters", hp);
+        request.put("seed", settings.seed());
+        JsonNode answer = gateway.submitJob(request);
+        out.printf("  submitted FINETUNE %s -> %s%n", jobId, answer.path("statusUrl").asText());
+        return answer.path("jobId").asText(jobId);
+    }
+
     private List<JobProgress> follow(List<String> jobIds) throws InterruptedException {
         ProgressBoard board = new ProgressBoard(out, terminal);
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -168,7 +221,8 @@ public final class DemoRun {
             List<JobProgress> jobs = new ArrayList<>();
             for (String id : jobIds) {
                 JobProgress p = progress(id, deadline);
-                board.update(p, p.kind().equals("BASE") ? settings.baseEpochs() : settings.epochs());
+                board.update(p, p.totalEpochs() > 0 ? p.totalEpochs()
+                        : p.kind().equals("BASE") ? settings.baseEpochs() : settings.epochs());
                 jobs.add(p);
             }
             if (jobs.stream().allMatch(JobProgress::isFinal)) {
@@ -235,6 +289,7 @@ public final class DemoRun {
         List<String> labels = new ArrayList<>(classes);
         int[][] confusion = new int[classes.size()][classes.size()];
         List<HeldOutEvaluation.Sample> samples = new ArrayList<>();
+        int top5 = 0;
         for (int c = 0; c < classes.size(); c++) {
             List<Path> images;
             try {
@@ -243,7 +298,7 @@ public final class DemoRun {
                 throw new DemoException("cannot list held-out images in " + dir.resolve(classes.get(c)), e);
             }
             for (Path image : images) {
-                JsonNode answer = gateway.predict(model, image, 3);
+                JsonNode answer = gateway.predict(model, image, 5);
                 List<String> top = new ArrayList<>();
                 List<Double> probabilities = new ArrayList<>();
                 JsonNode list = answer.has("top") ? answer.get("top") : answer.path("predictions");
@@ -255,18 +310,20 @@ public final class DemoRun {
                 if (predicted >= 0) {
                     confusion[c][predicted]++;
                 }
+                top5 += top.contains(classes.get(c)) ? 1 : 0;
                 if (samples.size() < 6) {
                     samples.add(new HeldOutEvaluation.Sample(image.getFileName().toString(), classes.get(c), top,
                             probabilities));
                 }
             }
         }
-        HeldOutEvaluation e = new HeldOutEvaluation(model, version, classes, confusion, samples);
-        out.printf("  %s v%s: %d held-out images, accuracy %.3f%n", model, version, e.total(), e.accuracy());
+        HeldOutEvaluation e = new HeldOutEvaluation(model, version, classes, confusion, samples, top5);
+        out.printf("  %s v%s: %d held-out images, accuracy %.3f, top-5 %.3f%n", model, version, e.total(),
+                e.accuracy(), e.top5Accuracy());
         for (HeldOutEvaluation.Sample s : samples.subList(0, Math.min(3, samples.size()))) {
             StringBuilder line = new StringBuilder("    " + s.file() + " (" + s.trueClass() + "):");
-            for (int i = 0; i < s.top3().size(); i++) {
-                line.append(String.format("  %s %.2f", s.top3().get(i), s.probabilities().get(i)));
+            for (int i = 0; i < s.top().size(); i++) {
+                line.append(String.format("  %s %.2f", s.top().get(i), s.probabilities().get(i)));
             }
             out.println(line);
         }

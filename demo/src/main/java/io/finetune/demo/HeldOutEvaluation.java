@@ -5,14 +5,16 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Predictions through the gateway on images no dataset contains: accuracy, per-class accuracy and the most
- * confused class pairs of one model version.
+ * Predictions through the gateway on images no dataset contains: accuracy, top-5 accuracy, per-class accuracy and
+ * the most confused class pairs of one model version.
+ *
+ * @param top5Correct images whose class was among the five most probable
  */
 public record HeldOutEvaluation(String model, String version, List<String> classes, int[][] confusion,
-                                List<Sample> samples) {
+                                List<Sample> samples, int top5Correct) {
 
     /** One prediction as shown to the user. */
-    public record Sample(String file, String trueClass, List<String> top3, List<Double> probabilities) {
+    public record Sample(String file, String trueClass, List<String> top, List<Double> probabilities) {
     }
 
     public record ConfusedPair(String trueClass, String predictedClass, int count) {
@@ -34,6 +36,10 @@ public record HeldOutEvaluation(String model, String version, List<String> class
             correct += confusion[i][i];
         }
         return total() == 0 ? 0 : (double) correct / total();
+    }
+
+    public double top5Accuracy() {
+        return total() == 0 ? 0 : (double) top5Correct / total();
     }
 
     public List<Double> perClassAccuracy() {

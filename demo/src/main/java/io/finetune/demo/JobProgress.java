@@ -40,6 +40,15 @@ public record JobProgress(String jobId, String kind, String modelName, String st
         return epochs.stream().mapToDouble(Epoch::seconds).sum();
     }
 
+    public double finalValidationAccuracy() {
+        return epochs.isEmpty() ? 0 : epochs.get(epochs.size() - 1).validationAccuracy();
+    }
+
+    /** Training images (or cached views) per second, the mean over epochs. */
+    public double meanImagesPerSecond() {
+        return epochs.stream().mapToDouble(Epoch::imagesPerSecond).average().orElse(0);
+    }
+
     public double bestValidationAccuracy() {
         return epochs.stream().mapToDouble(Epoch::validationAccuracy).max().orElse(0);
     }

@@ -15,21 +15,23 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
- * performance.png: validation (solid) and training (dashed) accuracy of fine-tune and scratch, against epochs on
- * the left and against wall-clock seconds on the right.
+ * performance.png: validation (solid) and training (dashed) accuracy of each run (fine-tune and scratch of the
+ * reference network, and the ImageNet backbone's fine-tune when there is one), against epochs on the left and against
+ * wall-clock seconds on the right.
  */
 final class PerformancePlot {
-    private static final Color FINETUNE = new Color(0x1f77b4);
-    private static final Color SCRATCH = new Color(0xd62728);
+    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
+            new Color(0x9467bd)};
 
     private PerformancePlot() {
     }
 
-    static void write(JobProgress fineTune, JobProgress scratch, Path file) throws IOException {
-        JFreeChart byEpoch = chart("Accuracy per epoch", "epoch", fineTune, scratch, false);
-        JFreeChart bySeconds = chart("Accuracy against wall-clock time", "seconds", fineTune, scratch, true);
+    static void write(Map<String, JobProgress> runs, Path file) throws IOException {
+        JFreeChart byEpoch = chart("Accuracy per epoch", "epoch", runs, false);
+        JFreeChart bySeconds = chart("Accuracy against wall-clock time", "seconds", runs, true);
         int w = 640;
         int h = 440;
         BufferedImage image = new BufferedImage(2 * w, h, BufferedImage.TYPE_INT_RGB);
@@ -45,20 +47,21 @@ final class PerformancePlot {
         }
     }
 
-    private static JFreeChart chart(String title, String xLabel, JobProgress ft, JobProgress sc, boolean seconds) {
+    private static JFreeChart chart(String title, String xLabel, Map<String, JobProgress> runs, boolean seconds) {
         XYSeriesCollection data = new XYSeriesCollection();
-        data.addSeries(series("fine-tune validation", ft.epochs(), seconds, true));
-        data.addSeries(series("fine-tune training", ft.epochs(), seconds, false));
-        data.addSeries(series("scratch validation", sc.epochs(), seconds, true));
-        data.addSeries(series("scratch training", sc.epochs(), seconds, false));
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
         BasicStroke solid = new BasicStroke(2.2f);
         BasicStroke dashed = new BasicStroke(1.6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
                 new float[]{6f, 4f}, 0f);
-        Color[] colors = {FINETUNE, FINETUNE, SCRATCH, SCRATCH};
-        for (int i = 0; i < 4; i++) {
-            r.setSeriesPaint(i, colors[i]);
-            r.setSeriesStroke(i, i % 2 == 0 ? solid : dashed);
+        int i = 0;
+        for (Map.Entry<String, JobProgress> run : runs.entrySet()) {
+            Color color = COLORS[(i / 2) % COLORS.length];
+            data.addSeries(series(run.getKey() + " validation", run.getValue().epochs(), seconds, true));
+            r.setSeriesPaint(i, color);
+            r.setSeriesStroke(i++, solid);
+            data.addSeries(series(run.getKey() + " training", run.getValue().epochs(), seconds, false));
+            r.setSeriesPaint(i, color);
+            r.setSeriesStroke(i++, dashed);
         }
         NumberAxis x = new NumberAxis(xLabel);
         x.setAutoRangeIncludesZero(true);

@@ -64,7 +64,7 @@ class DemoLogicTest {
                 }
             }
         }
-        DemoSettings s = new DemoSettings("t", 0, 2, 3, 0, 1, 32, 1, 1, 8, 1e-3, "seed-cnn", 1);
+        DemoSettings s = new DemoSettings("t", 0, 2, 3, 0, 1, 32, 1, 1, 8, 1e-3, "seed-cnn", 1, null);
         DemoData.Prepared p = DemoData.prepare(f5, f102, s, dir.resolve("cache"));
         assertEquals(List.of("daisy", "roses"), p.flower5Classes());
         assertEquals(List.of("a", "b"), p.flower102Classes());

@@ -34,10 +34,19 @@ class ReducedDemoIT {
     private static final Path LOCAL = ROOT.resolve("demo/target/demo-it/local").toAbsolutePath();
     private static final Map<String, String> ENV = new LinkedHashMap<>();
 
+    /** The backbone the launcher publishes from ../shared/weights (or $FINETUNE_WEIGHTS_DIR), if its file is there. */
+    private static final boolean BACKBONE = Files.isRegularFile(Path.of(System.getenv().getOrDefault(
+            "FINETUNE_WEIGHTS_DIR", ROOT.resolve("../shared/weights").toString()))
+            .resolve("efficientnet-lite0/model.safetensors"));
+
     @BeforeAll
     static void up() throws Exception {
-        assumeTrue(RepositoryLayout.datasets().isPresent(), "skipped: ../shared/datasets (or $FINETUNE_DATASETS) "
-                + "is absent, and the demo needs the flower images");
+        String absent = "../shared/datasets (or $FINETUNE_DATASETS) is absent, and the demo needs the flower images";
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            assertTrue(RepositoryLayout.datasets().isPresent(), absent + "; CI=true requires them");
+            assertTrue(BACKBONE, "../shared/weights/efficientnet-lite0 is absent; CI=true requires it");
+        }
+        assumeTrue(RepositoryLayout.datasets().isPresent(), "skipped: " + absent);
         DemoData.deleteRecursively(LOCAL.resolve("run"));
         ENV.put("FINETUNE_LOCAL_DIR", LOCAL.toString());
         for (String port : List.of("KAFKA", "KAFKA_CONTROLLER", "MINIO", "MINIO_CONSOLE", "PROMETHEUS", "GATEWAY",
@@ -66,7 +75,8 @@ class ReducedDemoIT {
             assertEquals(first.at("/datasets/" + dataset + "/version").asText(),
                     second.at("/datasets/" + dataset + "/version").asText(), "identical content reuses " + dataset);
         }
-        for (String job : List.of("base", "fineTune", "scratch")) {
+        for (String job : BACKBONE ? List.of("base", "fineTune", "scratch", "backbone")
+                : List.of("base", "fineTune", "scratch")) {
             int v1 = first.at("/" + job + "/modelVersion").asInt();
             int v2 = second.at("/" + job + "/modelVersion").asInt();
             assertTrue(v2 > v1, job + ": a second run publishes a new version, found v" + v1 + " then v" + v2);
@@ -77,11 +87,20 @@ class ReducedDemoIT {
     }
 
     private static void assertCompleteRun(JsonNode r) {
-        for (String job : List.of("base", "fineTune", "scratch")) {
-            assertEquals("COMPLETED", r.at("/" + job + "/status").asText(), job);
+        List<String> jobs = BACKBONE ? List.of("base", "fineTune", "scratch", "backbone")
+                : List.of("base", "fineTune", "scratch");
+        for (String job : jobs) {
+            assertEquals("COMPLETED", r.at("/" + job + "/status").asText(), job + ": " + r.path("backboneSkipped"));
             assertTrue(r.at("/" + job + "/modelVersion").asInt() >= 1, job + " published a model");
         }
-        assertEquals(3, r.path("modelSwitches").size(), "the inference service served each published model");
+        if (BACKBONE) {
+            List<String> phases = new java.util.ArrayList<>();
+            r.at("/backbone/epochs").forEach(e -> phases.add(e.path("phase").asText()));
+            assertEquals(List.of("head", "head", "unfreeze"), phases, "the backbone's two phases");
+        }
+        assertEquals(jobs.size(), r.path("modelSwitches").size(),
+                "the inference service served each published model");
+        assertEquals(jobs.size(), r.path("heldOut").size(), "held-out predictions for every model");
         for (JsonNode e : r.path("heldOut")) {
             int total = 0;
             for (JsonNode row : e.path("confusion")) {

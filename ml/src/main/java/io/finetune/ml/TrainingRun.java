@@ -154,6 +154,26 @@ final class TrainingRun implements AutoCloseable {
         }
     }
 
+    /**
+     * Weights and dense biases of the layers this run initialized itself (for FINETUNE those above the cut; else
+     * all): what weight decay applies to.
+     */
+    private Set<String> freshWeights(Network network) {
+        List<String> copied = spec.kind() == JobKind.FINETUNE ? architecture.featureLayersUpTo(spec.freezeCutPoint())
+                : List.of();
+        Set<String> fresh = new HashSet<>();
+        for (Layer layer : architecture.layers()) {
+            if (!copied.contains(layer.name())) {
+                for (String name : network.paramNames(layer.name())) {
+                    if (name.endsWith("/W") || name.endsWith("/b")) {
+                        fresh.add(name);
+                    }
+                }
+            }
+        }
+        return fresh;
+    }
+
     /** Pretrained backbones keep their batch-norm statistics by default and cache augmented views. */
     private boolean isBackbone() {
         return architecture.input().nativeImageSize() > 0;
@@ -234,7 +254,7 @@ final class TrainingRun implements AutoCloseable {
         if (optimizerState != null) {
             graph.restoreOptimizerState(optimizerState);
         }
-        graph.setWeightDecay(spec.weightDecay());
+        graph.setWeightDecay(spec.weightDecay(), freshWeights(network));
         LOG.info("phase {}: {} trainable parameters, layers from {} ({}), {} epochs at learning rate {} ({})",
                 phase.name(), graph.trainableCount(), from, cached ? trainExamples.size() + " cached views"
                         : "images", phase.epochs(), phase.learningRate(), graph.engine());

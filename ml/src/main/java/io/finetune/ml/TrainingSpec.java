@@ -24,7 +24,8 @@ import java.util.Objects;
  *                       online when there is an augmentation)
  * @param labelSmoothing share of each target spread evenly over all classes
  * @param schedule       learning rate over each phase's epochs
- * @param weightDecay    L2 penalty added to the gradients of weights (not batch-norm gamma and beta)
+ * @param weightDecay    L2 penalty added to the gradients of the weights of freshly initialized layers (not the
+ *                       copied ones, not batch-norm gamma and beta)
  * @param dropout        FINETUNE: dropout on the classifier's input while it trains alone on cached features
  */
 public record TrainingSpec(JobKind kind, String architecture, List<String> classes, int imageSize, int epochs,

@@ -7,6 +7,7 @@ import io.finetune.contracts.ContractCodec;
 import io.finetune.contracts.DatasetRef;
 import io.finetune.contracts.HyperParameters;
 import io.finetune.contracts.JobKind;
+import io.finetune.contracts.ModelRef;
 import io.finetune.contracts.Topics;
 import io.finetune.contracts.TrainingCommand;
 import io.finetune.contracts.TrainingEvent;
@@ -142,7 +143,14 @@ class ObservedSystemIT {
                 .until(() -> evaluate("finetune_dataset_ingest_seconds_count > 0", true) == null);
         ingestDataset(8);
         String jobId = "e2e-" + UUID.randomUUID();
-        trainAndAwaitModel(infra, jobId);
+        trainAndAwaitModel(infra, jobId, new TrainingCommand(TrainingCommand.SCHEMA_VERSION, jobId, JobKind.BASE,
+                MODEL, new DatasetRef(DATASET, "latest"), null, "res-cnn",
+                new HyperParameters(2, 8, 0.01, 16, Augmentation.NONE, null, null, null, null), 42L));
+        // a fine-tune from it: its head trains on cached frozen features (the feature-cache panels)
+        String fineTuneId = "e2e-ft-" + UUID.randomUUID();
+        trainAndAwaitModel(infra, fineTuneId, new TrainingCommand(TrainingCommand.SCHEMA_VERSION, fineTuneId,
+                JobKind.FINETUNE, MODEL + "-ft", new DatasetRef(DATASET, "latest"), new ModelRef(MODEL, "latest"),
+                "res-cnn", new HyperParameters(2, 8, 0.01, 16, Augmentation.NONE, null, null, null, null), 43L));
         predictThroughGateway();
         // Prometheus' rate() ignores what a counter held when first scraped, and the per-outcome timers appear with
         // their first request: once Prometheus has the series, a second round makes the rates real.
@@ -233,6 +241,53 @@ class ObservedSystemIT {
         return (Duration.between(prometheusStarted, Instant.now()).toSeconds() + 30) + "s";
     }
 
+    /**
+     * ImageNet EfficientNet-Lite0, published as the launcher does, answers through the gateway (ImageNet top-5) with
+     * exactly what the ml module computes in-process from the same package and file; so does a backbone fine-tuned
+     * by the trainer from a Kafka command (head on cached views, then the top two layers).
+     */
+    @Test
+    @Order(4)
+    void backbonesAnswerThroughTheGatewayAsTheMlModuleDoes(Infra infra) throws Exception {
+        Path shared = io.finetune.ml.SharedWeights.backbone("efficientnet-lite0").orElse(null);
+        if (shared == null) {
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail(io.finetune.ml.SharedWeights.absentMessage() + "; CI=true requires it");
+            }
+            org.junit.jupiter.api.Assumptions.abort(io.finetune.ml.SharedWeights.absentMessage());
+        }
+        String backbone = "imagenet-efficientnet-lite0";
+        String printed = BackboneFixture.publish(infra, shared);
+        assertTrue(printed.contains("Backbones: published " + backbone) || printed.contains(backbone
+                + " version 1 is already published"), printed);
+        Path datasets = io.finetune.ml.SharedDatasets.locate().orElseThrow(() -> new AssertionError(
+                io.finetune.ml.SharedDatasets.absentMessage()));
+        byte[] daisy = java.nio.file.Files.readAllBytes(datasets.resolve(
+                "flower5/daisy/100080576_f52e8ee070_n.jpg"));
+        JsonNode answer = predictWhenServed(backbone, daisy, 5);
+        assertEquals("daisy", answer.at("/top/0/className").asText(), answer.toString());
+        BackboneFixture.assertSameAsInProcess(infra, backbone, "1", daisy, answer);
+
+        String jobId = "e2e-bb-" + UUID.randomUUID();
+        String tuned = "e2e-colours-lite0-" + RUN;
+        trainAndAwaitModel(infra, jobId, new TrainingCommand(TrainingCommand.SCHEMA_VERSION, jobId, JobKind.FINETUNE,
+                tuned, new DatasetRef(DATASET, "latest"), new ModelRef(backbone, "1"), "efficientnet-lite0",
+                new HyperParameters(2, 8, 3e-3, 224, null, null, new io.finetune.contracts.UnfreezePhase(1, 2, 3e-4),
+                        null, null, 2, null, null, null, null), 44L));
+        byte[] red = Workload.png(0, 24, new Random(7));
+        JsonNode tunedAnswer = predictWhenServed(tuned, red, 2);
+        BackboneFixture.assertSameAsInProcess(infra, tuned, "1", red, tunedAnswer);
+    }
+
+    private JsonNode predictWhenServed(String model, byte[] image, int topK) throws Exception {
+        String predict = system.url(Service.GATEWAY) + "/api/v1/predict/" + model + "?topK=" + topK;
+        HttpResponse<String>[] last = new HttpResponse[1];
+        await("model " + model + " served through the gateway").atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofMillis(500)).ignoreExceptionsInstanceOf(IOException.class)
+                .until(() -> (last[0] = post(predict, image, "image/jpeg")).statusCode() == 200);
+        return JSON.readTree(last[0].body());
+    }
+
     private void ingestDataset(long seed) throws Exception {
         byte[] zip = Workload.datasetZip(12, 24, seed);
         HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(system.url(Service.DATASET)
@@ -254,10 +309,7 @@ class ObservedSystemIT {
                 });
     }
 
-    private void trainAndAwaitModel(Infra infra, String jobId) {
-        TrainingCommand command = new TrainingCommand(TrainingCommand.SCHEMA_VERSION, jobId, JobKind.BASE, MODEL,
-                new DatasetRef(DATASET, "latest"), null, "res-cnn",
-                new HyperParameters(2, 8, 0.01, 16, Augmentation.NONE, null, null, null, null), 42L);
+    private void trainAndAwaitModel(Infra infra, String jobId, TrainingCommand command) {
         Properties p = new Properties();
         p.put("bootstrap.servers", infra.kafkaBootstrap());
         p.put("acks", "all");

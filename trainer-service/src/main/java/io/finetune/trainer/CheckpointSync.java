@@ -94,7 +94,7 @@ public class CheckpointSync {
         store.deletePrefix(ObjectLayout.jobCheckpointsPrefix(jobId));
     }
 
-    static void deleteTree(Path p) throws IOException {
+    public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
         }

@@ -275,6 +275,7 @@ public class JobRunner {
         private final JobRegistry.RunningJob handle;
         private final ModelRef recordedModel;
         private int lastCheckpoint;
+        private long cacheStart;
 
         JobListener(TrainingCommand command, JobRegistry.RunningJob handle, ModelRef recordedModel,
                     int restoredEpoch) {
@@ -292,6 +293,23 @@ public class JobRunner {
                     command.jobId(), m.epoch(), m.totalEpochs(), m.phase(), fmt(m.trainLoss()),
                     fmt(m.trainAccuracy()), fmt(m.validationLoss()), fmt(m.validationAccuracy()), fmt(m.seconds()),
                     fmt(m.imagesPerSecond()));
+        }
+
+        @Override
+        public void onCaching(int done, int total) {
+            if (cacheStart == 0) {
+                cacheStart = System.nanoTime();
+                LOG.info("job {}: caching frozen features of {} images (training views and validation)",
+                        command.jobId(), total);
+            }
+            metrics.featureCaching(command.jobId(), command.modelName(), command.kind(), (double) done / total);
+            if (done >= total) {
+                Duration took = Duration.ofNanos(System.nanoTime() - cacheStart);
+                metrics.featureCache().record(took);
+                LOG.info("job {}: frozen features of {} images cached in {} s", command.jobId(), total,
+                        fmt(took.toMillis() / 1000.0));
+                cacheStart = 0;
+            }
         }
 
         @Override

@@ -21,8 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The trainer's meters, named as the dashboards expect: {@code finetune_trainer_jobs_total{kind,state}},
  * {@code finetune_trainer_jobs_running}, {@code finetune_trainer_epoch_seconds{kind}}, per-job gauges
- * {@code finetune_trainer_{validation_accuracy,train_accuracy,epoch,images_per_second}{job,model,kind}} and
- * {@code finetune_trainer_checkpoint_{save,restore}_seconds}. Per-job gauges of the last {@link #JOBS_KEPT} jobs are
+ * {@code finetune_trainer_{validation_accuracy,train_accuracy,epoch,images_per_second}{job,model,kind}},
+ * {@code finetune_trainer_phase{job,model,kind}} ({@link #phaseCode}), {@code
+ * finetune_trainer_feature_cache_progress{job,model,kind}} (0 to 1), {@code finetune_trainer_feature_cache_seconds}
+ * and {@code finetune_trainer_checkpoint_{save,restore}_seconds}. Per-job gauges of the last {@link #JOBS_KEPT} jobs are
  * kept so a scrape after a short job still sees its last values; older ones are removed to bound the series.
  */
 @Singleton
@@ -33,6 +35,7 @@ public class TrainerMetrics {
     private final AtomicInteger running = new AtomicInteger();
     private final Timer checkpointSave;
     private final Timer checkpointRestore;
+    private final Timer featureCache;
     private final Map<String, JobGauges> jobs = new LinkedHashMap<>();
 
     private static final class JobGauges {
@@ -40,6 +43,8 @@ public class TrainerMetrics {
         volatile double trainAccuracy = Double.NaN;
         volatile double epoch;
         volatile double imagesPerSecond;
+        volatile double phase;
+        volatile double cacheProgress;
         final List<Meter> meters = new ArrayList<>();
     }
 
@@ -53,6 +58,9 @@ public class TrainerMetrics {
         checkpointRestore = Timer.builder("finetune.trainer.checkpoint.restore.seconds")
                 .description("restoring a job's newest checkpoint from object storage").publishPercentileHistogram()
                 .register(registry);
+        featureCache = Timer.builder("finetune.trainer.feature.cache.seconds")
+                .description("computing the frozen layers' outputs of every training view and validation image, "
+                        + "once per job run").publishPercentileHistogram().register(registry);
         for (JobKind kind : List.of(JobKind.BASE, JobKind.FINETUNE, JobKind.SCRATCH)) {
             for (JobStatus state : List.of(JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)) {
                 jobsCounter(kind, state);
@@ -80,6 +88,33 @@ public class TrainerMetrics {
         g.trainAccuracy = m.trainAccuracy();
         g.epoch = m.epoch();
         g.imagesPerSecond = m.imagesPerSecond();
+        g.phase = phaseCode(m.phase());
+    }
+
+    /**
+     * The phase a job is in, as a number the dashboards map back to a name: 0 caching frozen features, 1 training
+     * (BASE, SCRATCH), 2 the head of a FINETUNE, 3 its unfreeze phase.
+     */
+    static double phaseCode(String phase) {
+        return switch (phase == null ? "" : phase) {
+            case "train" -> 1;
+            case "head" -> 2;
+            case "unfreeze" -> 3;
+            default -> 0;
+        };
+    }
+
+    /** Frozen features cached for a share of the images; the job is in the caching phase until they all are. */
+    public void featureCaching(String jobId, String model, JobKind kind, double progress) {
+        JobGauges g = gauges(jobId, model, kind);
+        g.cacheProgress = progress;
+        if (progress < 1) {
+            g.phase = 0;
+        }
+    }
+
+    public Timer featureCache() {
+        return featureCache;
     }
 
     public Timer checkpointSave() {
@@ -115,6 +150,10 @@ public class TrainerMetrics {
         g.meters.add(Gauge.builder("finetune.trainer.epoch", g, x -> x.epoch).tags(tags).register(registry));
         g.meters.add(Gauge.builder("finetune.trainer.images.per.second", g, x -> x.imagesPerSecond)
                 .tags(tags).register(registry));
+        g.meters.add(Gauge.builder("finetune.trainer.phase", g, x -> x.phase).tags(tags)
+                .description("0 caching frozen features, 1 train, 2 head, 3 unfreeze").register(registry));
+        g.meters.add(Gauge.builder("finetune.trainer.feature.cache.progress", g, x -> x.cacheProgress).tags(tags)
+                .description("share of the images whose frozen features are cached").register(registry));
         jobs.put(jobId, g);
         while (jobs.size() > JOBS_KEPT) {
             String oldest = jobs.keySet().iterator().next();

@@ -347,6 +347,116 @@ class TrainerServiceIT {
         assertEquals(JobStatus.CANCELLED, state(c.jobId()).orElseThrow().status());
     }
 
+    /**
+     * A backbone fine-tune: the head on cached views, then the top layers unfrozen on cached block inputs. Killed
+     * (SIGKILL) after a checkpoint in the head phase, and in another run in the unfreeze phase, each resumes and
+     * ends with the uninterrupted run's history and test result, publishing exactly one version.
+     */
+    @Test
+    @Order(6)
+    void aBackboneFineTuneResumesAfterAKillInEitherPhaseToTheUninterruptedModel() throws Exception {
+        ModelRef backbone = publishBackbone();
+        TrainingCommand straight = backboneCommand("bb-straight-" + run, backbone, BACKBONE_UNFREEZE_EPOCHS);
+        send(straight);
+        TrainingEvent done = awaitFinal(straight.jobId());
+        assertEquals(TrainingEventType.COMPLETED, done.type(), () -> "uninterrupted backbone job: " + done);
+        List<String> phases = events(straight.jobId(), TrainingEventType.EPOCH_COMPLETED).stream()
+                .map(e -> e.epoch().phase()).toList();
+        assertEquals(java.util.Collections.nCopies(BACKBONE_HEAD_EPOCHS, "head"),
+                phases.subList(0, BACKBONE_HEAD_EPOCHS));
+        assertEquals(java.util.Collections.nCopies(BACKBONE_UNFREEZE_EPOCHS, "unfreeze"),
+                phases.subList(BACKBONE_HEAD_EPOCHS, phases.size()));
+        ModelManifest uninterrupted = manifest(straight.modelName(), "1");
+        assertEquals(backbone, uninterrupted.parent());
+        assertNotNull(uninterrupted.provenance().pretrained(), "the backbone's provenance is carried");
+        int total = BACKBONE_HEAD_EPOCHS + BACKBONE_UNFREEZE_EPOCHS;
+        for (int killAfter : new int[]{2, BACKBONE_HEAD_EPOCHS + 1}) {
+            String phase = killAfter <= BACKBONE_HEAD_EPOCHS ? "head" : "unfreeze";
+            TrainingCommand c = backboneCommand("bb-killed-" + killAfter + "-" + run, backbone,
+                    BACKBONE_UNFREEZE_EPOCHS);
+            send(c);
+            await().atMost(JOB_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(
+                    () -> state(c.jobId()).map(JobState::lastCheckpointEpoch).orElse(0) >= killAfter);
+            trainer.kill();
+            JobState atKill = state(c.jobId()).orElseThrow();
+            assertEquals(JobStatus.RUNNING, atKill.status());
+            int limit = phase.equals("head") ? BACKBONE_HEAD_EPOCHS : total;
+            assertTrue(atKill.lastCheckpointEpoch() < limit, () -> "killed in the " + phase + " phase: " + atKill);
+            trainer = startTrainer();
+            TrainingEvent end = awaitFinal(c.jobId());
+            assertEquals(TrainingEventType.COMPLETED, end.type(), () -> "resumed in the " + phase + " phase: " + end);
+            assertEquals(List.of(1), versions(c.modelName()), "exactly one version");
+            ModelManifest resumed = manifest(c.modelName(), "1");
+            assertEquals(total, resumed.history().size());
+            for (int i = 0; i < total; i++) {
+                assertEquals(uninterrupted.history().get(i).phase(), resumed.history().get(i).phase());
+                assertEquals(uninterrupted.history().get(i).trainLoss(), resumed.history().get(i).trainLoss(), 1e-6,
+                        phase + " kill: train loss of epoch " + (i + 1));
+                assertEquals(uninterrupted.history().get(i).validationAccuracy(),
+                        resumed.history().get(i).validationAccuracy(), 1e-9, phase + " kill: epoch " + (i + 1));
+            }
+            assertEquals(uninterrupted.test().loss(), resumed.test().loss(), 1e-6, phase + " kill: test loss");
+        }
+    }
+
+    @Test
+    @Order(7)
+    void aBackboneFineTuneIsCancelledInItsUnfreezePhase() throws Exception {
+        ModelRef backbone = publishBackbone();
+        TrainingCommand c = backboneCommand("bb-cancel-" + run, backbone, 1000);
+        send(c);
+        awaitEvent(c.jobId(), e -> e.type() == TrainingEventType.EPOCH_COMPLETED
+                && "unfreeze".equals(e.epoch().phase()));
+        cancel(c.jobId());
+        TrainingEvent end = awaitFinal(c.jobId());
+        assertEquals(TrainingEventType.CANCELLED, end.type(), () -> "after CANCEL: " + end);
+        assertEquals(List.of(), versions(c.modelName()), "a cancelled job publishes nothing");
+        String metrics = http("/prometheus");
+        assertTrue(metrics.contains("finetune_trainer_feature_cache_seconds_count"), "feature-cache time exported");
+        assertTrue(metrics.contains("finetune_trainer_phase{"), "phase exported");
+    }
+
+    private static final int BACKBONE_HEAD_EPOCHS = 4;
+    private static final int BACKBONE_UNFREEZE_EPOCHS = 3;
+    private ModelRef backboneRef;
+
+    /** The ImageNet EfficientNet-Lite0 of ../shared/weights in this test's storage, published once. */
+    private ModelRef publishBackbone() throws Exception {
+        if (backboneRef != null) {
+            return backboneRef;
+        }
+        java.nio.file.Path shared = io.finetune.ml.SharedWeights.backbone("efficientnet-lite0").orElse(null);
+        if (shared == null) {
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                org.junit.jupiter.api.Assertions.fail(io.finetune.ml.SharedWeights.absentMessage()
+                        + "; CI=true requires it");
+            }
+            org.junit.jupiter.api.Assumptions.abort(io.finetune.ml.SharedWeights.absentMessage());
+        }
+        io.finetune.service.StorageConfiguration storage = new io.finetune.service.StorageConfiguration(
+                infra.minioEndpoint(), infra.accessKey(), infra.secretKey(), ObjectLayout.DEFAULT_BUCKET);
+        io.finetune.service.ObjectStore store = new io.finetune.service.ObjectStore(minio, storage);
+        ExclusiveWrites exclusive = new ExclusiveWrites(minio, storage);
+        java.nio.file.Path work = RepositoryLayout.scratch("backbone-publish-" + run);
+        ModelRepository models = new ModelRepository(store, exclusive, new TrainerConfiguration("g", "earliest", 1,
+                Duration.ofSeconds(10), Duration.ofMillis(200), work.toString(), null, 3, Duration.ofSeconds(1), 2));
+        String name = "imagenet-lite0-" + run;
+        io.finetune.trainer.backbones.BackbonePublisher.Result r = new io.finetune.trainer.backbones
+                .BackbonePublisher(store, exclusive, models, p -> { }, work).publish(shared, name);
+        assertEquals(io.finetune.trainer.backbones.BackbonePublisher.Outcome.PUBLISHED, r.outcome(), r.message());
+        backboneRef = new ModelRef(name, "1");
+        return backboneRef;
+    }
+
+    /** The backbone recipe at test scale: 2 cached views, the head then the top 2 layers (top conv, block15). */
+    private TrainingCommand backboneCommand(String jobId, ModelRef backbone, int unfreezeEpochs) {
+        return new TrainingCommand(TrainingCommand.SCHEMA_VERSION, jobId, JobKind.FINETUNE, jobId,
+                new DatasetRef(shapes3, "latest"), backbone, "efficientnet-lite0",
+                new HyperParameters(BACKBONE_HEAD_EPOCHS, 8, 3e-3, 224, null, null,
+                        new io.finetune.contracts.UnfreezePhase(unfreezeEpochs, 2, 3e-4), null, null, 2, null, null,
+                        null, null), 42L);
+    }
+
     private TrainingCommand command(String jobId, JobKind kind, String model, String dataset, ModelRef base,
                                     int epochs) {
         return new TrainingCommand(TrainingCommand.SCHEMA_VERSION, jobId, kind, model,

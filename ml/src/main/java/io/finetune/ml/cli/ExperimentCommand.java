@@ -28,8 +28,8 @@ import java.util.concurrent.Callable;
         + "(head, then unfrozen top layers) and flower5. Writes results.json, performance.png and report.md.")
 final class ExperimentCommand implements Callable<Integer> {
     static final double BACKBONE_LR = 3e-3;
-    static final int BACKBONE_UNFREEZE_LAYERS = 4;
-    static final int BACKBONE_UNFREEZE_EPOCHS = 6;
+    static final int BACKBONE_UNFREEZE_LAYERS = 3;
+    static final int BACKBONE_UNFREEZE_EPOCHS = 3;
     static final double BACKBONE_UNFREEZE_LR = 3e-4;
     static final int BACKBONE_FLOWER5_EPOCHS = 8;
     private final MlCli.Streams streams;

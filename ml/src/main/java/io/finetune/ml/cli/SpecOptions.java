@@ -55,7 +55,7 @@ final class SpecOptions {
     @Option(names = "--patience", description = "early stopping: epochs without validation improvement")
     Integer patience;
 
-    @Option(names = "--weight-decay", description = "L2 penalty on weights (default: 1e-3 when fine-tuning a "
+    @Option(names = "--weight-decay", description = "L2 penalty on the weights of new layers (default: 1e-3 when fine-tuning a "
             + "pretrained backbone, else 0)")
     Double weightDecay;
 

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One training phase from layer {@code from} to the logits, with its Adam state. Subclasses compute the loss and
@@ -45,6 +46,7 @@ public abstract class TrainGraph {
     private FlatArrays[] flatMoments;
     private int iteration;
     private double weightDecay;
+    private Set<String> decayed = Set.of();
 
     /** {@code trainable}: sorted parameter names; {@link #variable} must return an array for each. */
     TrainGraph(Network network, List<String> trainable) {
@@ -102,15 +104,13 @@ public abstract class TrainGraph {
     }
 
     /**
-     * An L2 penalty {@code weightDecay * w} added to the gradient of every weight and dense bias before the Adam
-     * step (batch-norm gamma and beta are not decayed: pulling a scale towards 0 is not a prior on it).
+     * An L2 penalty {@code weightDecay * w} added to the gradients of {@code decayed} parameters before the Adam step
+     * (callers pass the weights of freshly initialized layers: pulling pretrained weights or batch-norm scales towards
+     * zero is not a prior on them).
      */
-    public void setWeightDecay(double weightDecay) {
+    public void setWeightDecay(double weightDecay, Set<String> decayed) {
         this.weightDecay = weightDecay;
-    }
-
-    private static boolean decays(String name) {
-        return name.endsWith("/W") || name.endsWith("/b");
+        this.decayed = Set.copyOf(decayed);
     }
 
     /** One optimizer step; returns the batch logits (for accuracy) and the mean loss. */
@@ -118,7 +118,7 @@ public abstract class TrainGraph {
         Gradients result = gradients(input, labels);
         if (weightDecay > 0) {
             for (String name : trainable) {
-                if (decays(name)) {
+                if (decayed.contains(name)) {
                     result.gradients().get(name).addi(variable(name).mul(weightDecay));
                 }
             }

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Serving benchmark: a fine-tuned ImageNet EfficientNet-Lite0 answering single Flower102 photos through the gateway
+# and the inference service (each its own JVM, loopback HTTP), through the inference service alone, and in-process
+# (the ml module), at 1, 4 and 16 concurrent clients, in one run. Starts its own Kafka and MinIO (or reuses
+# FINETUNE_KAFKA_BOOTSTRAP / FINETUNE_MINIO_ENDPOINT) and the four services. Needs ../shared/weights and
+# ../shared/datasets. Writes bench/results/serving-<time>/ and the table in bench/README-inference.md (between the
+# serving-bench markers).
+#
+#   bench/run-serving-bench.sh                        # 15 s per figure, 5 s warm-up
+#   SECONDS_PER_FIGURE=5 WARMUP=2 bench/run-serving-bench.sh
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+seconds="${SECONDS_PER_FIGURE:-15}"
+warmup="${WARMUP:-5}"
+clients="${CLIENTS:-1,4,16}"
+out="bench/results/serving-$(date +%Y%m%dT%H%M%S)"
+mkdir -p "$out"
+
+if [[ "${BUILD:-1}" == 1 ]]; then
+  ./mvnw -B -q -o -pl system-tests -am install -DskipTests
+  ./mvnw -B -q -o -pl system-tests test-compile
+fi
+./mvnw -B -q -o -pl system-tests dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/test-classpath.txt
+module="$root/system-tests"
+cp="$module/target/test-classes:$(cat "$module/target/test-classpath.txt")"
+
+# From the module directory, so scratch files land under system-tests/target/; logs to stderr, the table to stdout.
+(cd "$module" && java -Xmx3g -Dlogback.configurationFile=finetune-ml-cli-logback.xml -cp "$cp" \
+  io.finetune.system.bench.ServingBenchmark "$seconds" "$warmup" "$clients") \
+  2>"$out/bench.log" | grep -E '^(\||EfficientNet)' > "$out/table.md"
+cat "$out/table.md"
+
+python3 - "$out" <<'PY'
+import pathlib, sys
+out = pathlib.Path(sys.argv[1])
+readme = pathlib.Path("bench/README-inference.md")
+text = readme.read_text()
+block = "<!-- serving-bench:begin -->\n" + (out / "table.md").read_text() + "<!-- serving-bench:end -->"
+if "<!-- serving-bench:begin -->" in text:
+    head, rest = text.split("<!-- serving-bench:begin -->", 1)
+    text = head + block + rest.split("<!-- serving-bench:end -->", 1)[1]
+else:
+    text = text.rstrip() + "\n\n" + block + "\n"
+readme.write_text(text)
+PY
+echo "results in $out; table written to bench/README-inference.md" >&2
