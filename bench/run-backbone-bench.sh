@@ -33,6 +33,8 @@ if [[ "${BUILD:-1}" == 1 ]]; then
 fi
 cp="ml/target/test-classes:ml/target/classes:$(cat ml/target/classpath.txt)"
 java_opts=(-Dlogback.configurationFile=finetune-ml-cli-logback.xml)
+# the product default (bench/README.md, "OpenMP waiting"); the peers keep their own
+export_java() { GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-10000}" "$@"; }
 
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -49,7 +51,7 @@ echo "exporting $arch to ONNX through PyTorch ..." >&2
 
 for ((i = 1; i <= rounds; i++)); do
   echo "round $i/$rounds: DL4J ..." >&2
-  java "${java_opts[@]}" -cp "$cp" io.finetune.ml.bench.BackboneBenchmark --arch "$arch" --seconds "$seconds" \
+  export_java java "${java_opts[@]}" -cp "$cp" io.finetune.ml.bench.BackboneBenchmark --arch "$arch" --seconds "$seconds" \
     2>>"$out/dl4j.log" | grep '^{' > "$out/dl4j-$i.json"
   echo "round $i/$rounds: ONNX Runtime ..." >&2
   bench/.venv/bin/python bench/peer_backbone.py ort "$out/$arch.onnx" "$seconds" 2>>"$out/ort.log" > "$out/ort-$i.json"

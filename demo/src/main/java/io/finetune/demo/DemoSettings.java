@@ -49,7 +49,7 @@ public record DemoSettings(String name, int flower5Classes, int flower102Classes
     }
 
     private static Backbone standardBackbone() {
-        return new Backbone(BACKBONE_MODEL, "efficientnet-lite0", 224, 10, 3e-3, 3, 3, 3e-4, null);
+        return new Backbone(BACKBONE_MODEL, "efficientnet-lite0", 224, 10, 3e-3, 3, 3, 1e-3, null);
     }
 
     /** The reference settings: 180 px, 10 epochs, all images. */

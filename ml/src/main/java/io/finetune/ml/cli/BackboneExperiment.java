@@ -27,7 +27,8 @@ import java.util.Map;
 final class BackboneExperiment {
     /** What the run was asked to do. */
     record Settings(String backbone, Path weights, Path datasets, Path out, int epochs, int batchSize,
-                    double learningRate, Integer views, UnfreezePhase unfreeze, int flower5Epochs, long seed) {
+                    double learningRate, Integer views, UnfreezePhase unfreeze, int flower5Epochs, int flower5Views,
+                    long seed) {
     }
 
     /** One fine-tuning run: its history, test result and wall time from decoding to the written package. */
@@ -56,9 +57,9 @@ final class BackboneExperiment {
         streams.err.printf(Locale.ROOT, "imported %s in %.1f s%n", imported.name(), importSeconds);
 
         ImageDataset flower102 = ImageFolders.load(s.datasets().resolve("flower102"), 0.15, 0, s.seed());
-        Run f102 = fineTune("flower102", flower102, s, s.unfreeze(), s.epochs(), backbone, streams);
+        Run f102 = fineTune("flower102", flower102, s, s.unfreeze(), s.epochs(), s.views(), backbone, streams);
         ImageDataset flower5 = ImageFolders.load(s.datasets().resolve("flower5"), 0.15, 0.15, s.seed());
-        Run f5 = fineTune("flower5", flower5, s, null, s.flower5Epochs(), backbone, streams);
+        Run f5 = fineTune("flower5", flower5, s, null, s.flower5Epochs(), s.flower5Views(), backbone, streams);
         Report report = new Report(settings(s, weights), importSeconds, f102, f5, (System.nanoTime() - start) / 1e9);
         Files.write(s.out().resolve("results.json"), ContractCodec.mapper().writerWithDefaultPrettyPrinter()
                 .writeValueAsBytes(report));
@@ -73,7 +74,7 @@ final class BackboneExperiment {
     }
 
     private static Run fineTune(String name, ImageDataset data, Settings s, UnfreezePhase unfreeze, int epochs,
-                                Path backbone, MlCli.Streams streams) throws Exception {
+                                Integer views, Path backbone, MlCli.Streams streams) throws Exception {
         SpecOptions o = new SpecOptions();
         o.data = s.datasets().resolve(name);
         o.out = s.out().resolve(name);
@@ -82,7 +83,7 @@ final class BackboneExperiment {
         o.epochs = epochs;
         o.batchSize = s.batchSize();
         o.learningRate = s.learningRate();
-        o.views = s.views();
+        o.views = views;
         o.seed = s.seed();
         o.name = "flowers-" + name + "-" + s.backbone();
         o.version = "1";
@@ -108,6 +109,7 @@ final class BackboneExperiment {
         m.put("views", s.views());
         m.put("unfreeze", s.unfreeze());
         m.put("flower5Epochs", s.flower5Epochs());
+        m.put("flower5Views", s.flower5Views());
         m.put("seed", s.seed());
         m.put("cores", Runtime.getRuntime().availableProcessors());
         m.put("backend", NativeBackend.describe());

@@ -30,7 +30,7 @@ final class ExperimentCommand implements Callable<Integer> {
     static final double BACKBONE_LR = 3e-3;
     static final int BACKBONE_UNFREEZE_LAYERS = 3;
     static final int BACKBONE_UNFREEZE_EPOCHS = 3;
-    static final double BACKBONE_UNFREEZE_LR = 3e-4;
+    static final double BACKBONE_UNFREEZE_LR = 1e-3;
     static final int BACKBONE_FLOWER5_EPOCHS = 8;
     private final MlCli.Streams streams;
 
@@ -93,6 +93,10 @@ final class ExperimentCommand implements Callable<Integer> {
             + "head epochs on flower5 (default ${DEFAULT-VALUE})")
     int flower5Epochs;
 
+    @Option(names = "--flower5-views", defaultValue = "2", description = "with --backbone: cached views per flower5 "
+            + "training image (default ${DEFAULT-VALUE}: 2,569 images need few; more views did not help there)")
+    int flower5Views;
+
     @Option(names = "--schedule", defaultValue = "CONSTANT", description = "learning-rate schedule of all three runs: "
             + "CONSTANT (the reference) or COSINE (default ${DEFAULT-VALUE})")
     io.finetune.contracts.LearningRateSchedule schedule;
@@ -115,7 +119,7 @@ final class ExperimentCommand implements Callable<Integer> {
             BackboneExperiment.run(new BackboneExperiment.Settings(backbone, weights, root, out, epochs, batchSize,
                     learningRate != null ? learningRate : BACKBONE_LR, views, unfreezeLayers > 0
                     ? new UnfreezePhase(unfreezeEpochs, unfreezeLayers, unfreezeLearningRate) : null, flower5Epochs,
-                    seed), streams);
+                    flower5Views, seed), streams);
             return 0;
         }
         Files.createDirectories(out);
