@@ -6,14 +6,15 @@
 # ../shared/datasets. Writes bench/results/serving-<time>/ and the table in bench/README-inference.md (between the
 # serving-bench markers).
 #
-#   bench/run-serving-bench.sh                        # 15 s per figure, 5 s warm-up
-#   SECONDS_PER_FIGURE=5 WARMUP=2 bench/run-serving-bench.sh
+#   bench/run-serving-bench.sh                        # 15 s per figure, 5 s warm-up, JVMs warmed 60 s first
+#   SECONDS_PER_FIGURE=5 WARMUP=2 SERVICE_WARMUP=10 bench/run-serving-bench.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 seconds="${SECONDS_PER_FIGURE:-15}"
 warmup="${WARMUP:-5}"
 clients="${CLIENTS:-1,4,16}"
+service_warmup="${SERVICE_WARMUP:-60}"
 out="bench/results/serving-$(date +%Y%m%dT%H%M%S)"
 mkdir -p "$out"
 
@@ -28,7 +29,7 @@ cp="$module/target/test-classes:$(cat "$module/target/test-classpath.txt")"
 
 # From the module directory, so scratch files land under system-tests/target/; logs to stderr, the table to stdout.
 (cd "$module" && java -Xmx3g -Dlogback.configurationFile=finetune-ml-cli-logback.xml -cp "$cp" \
-  io.finetune.system.bench.ServingBenchmark "$seconds" "$warmup" "$clients") \
+  io.finetune.system.bench.ServingBenchmark "$seconds" "$warmup" "$clients" "$service_warmup") \
   2>"$out/bench.log" | grep -E '^(\||EfficientNet)' > "$out/table.md"
 cat "$out/table.md"
 

@@ -4,15 +4,19 @@ import io.finetune.contracts.Augmentation;
 import io.finetune.contracts.ContractCodec;
 import io.finetune.contracts.DatasetRef;
 import io.finetune.contracts.JobKind;
+import io.finetune.contracts.LearningRateSchedule;
 import io.finetune.contracts.ModelManifest;
 import io.finetune.contracts.ModelPointer;
 import io.finetune.contracts.ModelPublished;
+import io.finetune.contracts.ModelRef;
 import io.finetune.contracts.ObjectLayout;
 import io.finetune.contracts.Topics;
 import io.finetune.ml.ImageDataset;
 import io.finetune.ml.ImageFolders;
 import io.finetune.ml.ModelPackages;
 import io.finetune.ml.ModelTrainer;
+import io.finetune.ml.PretrainedModels;
+import io.finetune.ml.SharedWeights;
 import io.finetune.ml.TrainedModel;
 import io.finetune.ml.TrainingListener;
 import io.finetune.ml.TrainingSpec;
@@ -26,6 +30,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -41,12 +47,13 @@ import java.util.stream.Stream;
 
 /**
  * Real model packages for tests: tiny seed-cnn models trained here on generated images (32 px, 3 classes, 1 epoch),
- * published exactly as the trainer does: package files, manifest.json last, then the latest pointer, then
+ * or the shared ImageNet EfficientNet-Lite0 with a 3-class head trained here, published exactly as the trainer does: package files, manifest.json last, then the latest pointer, then
  * {@link ModelPublished} on the real topic.
  */
 final class TestModels {
     static final int CLASSES = 3;
     static final int IMAGE_SIZE = 32;
+    static final String BACKBONE = "efficientnet-lite0";
     private static final Map<Long, Path> PACKAGES = new ConcurrentHashMap<>();
 
     private TestModels() {
@@ -68,6 +75,45 @@ final class TestModels {
             model.writePackage(dir, "trained", "1", null, new DatasetRef("tiny", "1"), "fingerprint-" + seed);
         }
         PACKAGES.put(seed, dir);
+        return dir;
+    }
+
+    /**
+     * The shared ImageNet EfficientNet-Lite0 with a new {@link #CLASSES}-class head trained here for one epoch on
+     * generated images (seeded, cached per seed for the test JVM), as the trainer's FINETUNE of a backbone writes it:
+     * 224 px, the backbone's preprocessing, a parent and its provenance. Skips when {@code ../shared/weights} is
+     * absent, fails when it is absent under {@code CI=true}.
+     */
+    static synchronized Path fineTunedBackbone(long seed) throws Exception {
+        Path cached = PACKAGES.get(-seed);
+        if (cached != null) {
+            return cached;
+        }
+        Path weights = SharedWeights.backbone(BACKBONE).orElse(null);
+        if (weights == null) {
+            String message = SharedWeights.absentMessage() + " (" + BACKBONE + ")";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                Assertions.fail(message + "; CI=true requires it");
+            }
+            Assumptions.abort(message);
+        }
+        Path scratch = RepositoryLayout.scratch("backbone-models");
+        Path backbone = scratch.resolve("imagenet");
+        if (!Files.exists(backbone.resolve(ModelPackages.MANIFEST))) {
+            PretrainedModels.importPackage(weights.resolve(SharedWeights.WEIGHTS_FILE), BACKBONE,
+                    weights.resolve(SharedWeights.CLASSES_FILE), backbone, "imagenet-" + BACKBONE, "1",
+                    PretrainedModels.Origin.UNKNOWN);
+        }
+        Path data = TinyImages.classFolders(scratch.resolve("data-" + seed), CLASSES, 12, 96, seed);
+        ImageDataset dataset = ImageFolders.load(data, 0.25, 0, seed);
+        TrainingSpec spec = new TrainingSpec(JobKind.FINETUNE, BACKBONE, dataset.classes(), 224, 1, 16, 3e-3,
+                Augmentation.NONE, null, null, null, false, seed, 1, 0.1, LearningRateSchedule.COSINE, 1e-3, 0.2);
+        Path dir = scratch.resolve("package-" + seed);
+        try (TrainedModel model = new ModelTrainer().train(spec, dataset, backbone, null, TrainingListener.NONE)) {
+            model.writePackage(dir, "trained", "1", new ModelRef("imagenet-" + BACKBONE, "1"),
+                    new DatasetRef("tiny", "1"), "fingerprint-" + seed);
+        }
+        PACKAGES.put(-seed, dir);
         return dir;
     }
 

@@ -13,6 +13,8 @@ import io.micronaut.http.client.annotation.Client;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.retry.annotation.CircuitBreaker;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * The inference service's public API ({@code micronaut.http.services.inference.*}: url and timeouts). Faults
  * (refused connection, timeout) are retried for the idempotent reads and open the circuit; an error answer from
@@ -41,7 +43,9 @@ public interface InferenceClient {
     HttpResponse<byte[]> registryModel(String name);
 
     /**
-     * Not retried: a prediction is cheap to ask again but slow to answer twice while the caller waits. (An argument
+     * Asynchronous, so that a prediction holds no thread while the inference service computes (the gateway answers
+     * from the HTTP client's event loop, without a hand-over to a worker thread and back). Not retried: a
+     * prediction is cheap to ask again but slow to answer twice while the caller waits. (An argument
      * named {@code version} would be taken for Micronaut's API version, hence {@code modelVersion}.)
      *
      * @param modelVersion the {@code version} to answer with; null for the model's served version
@@ -49,7 +53,8 @@ public interface InferenceClient {
     @Post(value = "/predict/{model}", processes = MediaType.ALL)
     @CircuitBreaker(attempts = "0", reset = "${finetune.gateway.backends.circuit-reset:10s}",
             excludes = HttpClientResponseException.class)
-    HttpResponse<byte[]> predict(String model, @QueryValue int topK,
-                                 @Nullable @QueryValue("version") String modelVersion,
-                                 @Header(HttpHeaders.CONTENT_TYPE) String contentType, @Body byte[] image);
+    CompletableFuture<HttpResponse<byte[]>> predict(String model, @QueryValue int topK,
+                                                    @Nullable @QueryValue("version") String modelVersion,
+                                                    @Header(HttpHeaders.CONTENT_TYPE) String contentType,
+                                                    @Body byte[] image);
 }

@@ -33,6 +33,8 @@ import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -42,7 +44,6 @@ import java.util.regex.Pattern;
  */
 @Controller("/api/v1")
 @Tag(name = "models")
-@ExecuteOn(TaskExecutors.BLOCKING)
 public class InferenceController {
     private static final String SERVICE = "inference";
     private static final int DEFAULT_TOP_K = 5;
@@ -58,6 +59,7 @@ public class InferenceController {
     }
 
     @Get("/models")
+    @ExecuteOn(TaskExecutors.BLOCKING)
     @Secured(SecurityRule.IS_ANONYMOUS)
     @Operation(summary = "Models the inference service can serve, with their versions")
     @ApiResponse(responseCode = "503", description = "The inference service is unavailable",
@@ -67,6 +69,7 @@ public class InferenceController {
     }
 
     @Get("/models/{name}")
+    @ExecuteOn(TaskExecutors.BLOCKING)
     @Secured(SecurityRule.IS_ANONYMOUS)
     @Operation(summary = "One model: its active version and manifest")
     public MutableHttpResponse<byte[]> model(@PathVariable String name) {
@@ -75,6 +78,7 @@ public class InferenceController {
     }
 
     @Get("/registry")
+    @ExecuteOn(TaskExecutors.BLOCKING)
     @Secured(SecurityRule.IS_ANONYMOUS)
     @Operation(summary = "Every model in the registry with all its versions and their lineage",
             description = "Served or not: per model its latestVersion and every complete version with kind, "
@@ -88,6 +92,7 @@ public class InferenceController {
     }
 
     @Get("/registry/{name}")
+    @ExecuteOn(TaskExecutors.BLOCKING)
     @Secured(SecurityRule.IS_ANONYMOUS)
     @Operation(summary = "One model of the registry: all its versions and their lineage")
     @ApiResponse(responseCode = "404", description = "No version of this model is in the registry",
@@ -110,11 +115,11 @@ public class InferenceController {
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     @ApiResponse(responseCode = "503", description = "The inference service is unavailable, or the version named "
             + "is still loading", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public MutableHttpResponse<byte[]> predict(@PathVariable String model,
-                                               @Nullable @QueryValue Integer topK,
-                                               @Nullable @QueryValue String version,
-                                               @Header(HttpHeaders.CONTENT_TYPE) String contentType,
-                                               @Body byte[] image) {
+    public CompletableFuture<MutableHttpResponse<byte[]>> predict(@PathVariable String model,
+                                                                  @Nullable @QueryValue Integer topK,
+                                                                  @Nullable @QueryValue String version,
+                                                                  @Header(HttpHeaders.CONTENT_TYPE) String contentType,
+                                                                  @Body byte[] image) {
         String checked = checkName(model);
         if (version != null && !VERSION.matcher(version).matches()) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "version: expected a positive integer or 'latest', found '"
@@ -127,7 +132,27 @@ public class InferenceController {
             throw new ApiException(HttpStatus.BAD_REQUEST, "topK: expected 1 to 100, found " + topK);
         }
         int k = topK == null ? DEFAULT_TOP_K : topK;
-        return forward(() -> client.predict(checked, k, version, contentType, image));
+        CompletableFuture<HttpResponse<byte[]>> answer;
+        try {
+            answer = client.predict(checked, k, version, contentType, image);
+        } catch (RuntimeException e) { // an open circuit refuses before any future exists
+            return CompletableFuture.failedFuture(BackendUnavailable.of(SERVICE, url, e));
+        }
+        CompletableFuture<MutableHttpResponse<byte[]>> forwarded = new CompletableFuture<>();
+        answer.whenComplete((response, fault) -> {
+            if (fault == null) {
+                forwarded.complete(passThrough(response));
+                return;
+            }
+            Throwable cause = fault instanceof CompletionException && fault.getCause() != null ? fault.getCause()
+                    : fault;
+            if (cause instanceof HttpClientResponseException e) {
+                forwarded.complete(passThrough(errorAnswer(e)));
+            } else {
+                forwarded.completeExceptionally(BackendUnavailable.of(SERVICE, url, cause));
+            }
+        });
+        return forwarded;
     }
 
     @Post("/predict/{model}")
@@ -135,9 +160,11 @@ public class InferenceController {
     @Secured(SecurityRule.IS_AUTHENTICATED) // opened to anonymous callers by PredictionAccessRule when configured
     @Operation(summary = "Top-k classes of one image sent as the multipart part 'file'",
             security = @SecurityRequirement(name = "apiKey"))
-    public MutableHttpResponse<byte[]> predictUpload(@PathVariable String model, @Nullable @QueryValue Integer topK,
-                                                     @Nullable @QueryValue String version,
-                                                     CompletedFileUpload file) throws IOException {
+    @ExecuteOn(TaskExecutors.BLOCKING)
+    public CompletableFuture<MutableHttpResponse<byte[]>> predictUpload(@PathVariable String model,
+                                                                        @Nullable @QueryValue Integer topK,
+                                                                        @Nullable @QueryValue String version,
+                                                                        CompletedFileUpload file) throws IOException {
         String type = file.getContentType().map(MediaType::toString).orElse(MediaType.APPLICATION_OCTET_STREAM);
         return predict(model, topK, version, type, file.getBytes());
     }
@@ -147,13 +174,22 @@ public class InferenceController {
         try {
             answer = call.get();
         } catch (HttpClientResponseException e) {
-            answer = e.getResponse().getBody(byte[].class)
-                    .<HttpResponse<byte[]>>map(b -> HttpResponse.status(e.getStatus()).body(b)
-                            .contentType(e.getResponse().getContentType().orElse(MediaType.APPLICATION_JSON_TYPE)))
-                    .orElseGet(() -> HttpResponse.status(e.getStatus()));
+            answer = errorAnswer(e);
         } catch (RuntimeException e) {
             throw BackendUnavailable.of(SERVICE, url, e);
         }
+        return passThrough(answer);
+    }
+
+    /** The inference service's error answer (status, body and type) as it was sent. */
+    private static HttpResponse<byte[]> errorAnswer(HttpClientResponseException e) {
+        return e.getResponse().getBody(byte[].class)
+                .<HttpResponse<byte[]>>map(b -> HttpResponse.status(e.getStatus()).body(b)
+                        .contentType(e.getResponse().getContentType().orElse(MediaType.APPLICATION_JSON_TYPE)))
+                .orElseGet(() -> HttpResponse.status(e.getStatus()));
+    }
+
+    private static MutableHttpResponse<byte[]> passThrough(HttpResponse<byte[]> answer) {
         MutableHttpResponse<byte[]> response = HttpResponse.status(answer.getStatus());
         // as bytes: a 404 comes back as the error response itself (not thrown), its body not bound as byte[]
         answer.getBody(byte[].class).ifPresent(response::body);

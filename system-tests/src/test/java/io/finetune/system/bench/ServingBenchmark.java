@@ -63,7 +63,14 @@ import java.util.stream.Stream;
  * (the ml module's {@code ImageClassifier.predict} of the same package, same files, same machine, same run). Every
  * figure counts what a caller waits for: decoding the JPEG, resizing, the network, and for HTTP the hops.
  *
- * <p>Args: {@code [secondsPerFigure=15] [warmupSeconds=5] [clients=1,4,16]}. Prints a markdown table on stdout.
+ * <p>Before the first figure of each side, the JVMs are warmed at 4 clients (the gateway path for
+ * {@code serviceWarmupSeconds}, which warms the inference service too; in-process for a third of it): a service that
+ * has just started runs its HTTP path in the interpreter and C1 for thousands of requests (measured here: about 8 ms
+ * of gateway CPU per request in the first seconds, 1 ms once compiled), and a long-running deployment is measured
+ * warm.
+ *
+ * <p>Args: {@code [secondsPerFigure=15] [warmupSeconds=5] [clients=1,4,16] [serviceWarmupSeconds=60]}. Prints a
+ * markdown table on stdout.
  */
 public final class ServingBenchmark {
     private static final String API_KEY = "bench-" + UUID.randomUUID();
@@ -88,6 +95,7 @@ public final class ServingBenchmark {
         int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int[] clients = args.length > 2 ? Stream.of(args[2].split(",")).mapToInt(Integer::parseInt).toArray()
                 : new int[]{1, 4, 16};
+        int serviceWarmup = args.length > 3 ? Integer.parseInt(args[3]) : 60;
         Path weights = SharedWeights.backbone("efficientnet-lite0").orElseThrow(() -> new IllegalStateException(
                 SharedWeights.absentMessage()));
         Path flowers = SharedDatasets.locate().orElseThrow(() -> new IllegalStateException(
@@ -100,6 +108,11 @@ public final class ServingBenchmark {
 
         List<Figure> figures = new ArrayList<>();
         try (ImageClassifier classifier = ModelPackages.load(pkg)) {
+            log("warming in-process predict for " + serviceWarmup / 3 + " s at 4 clients");
+            run(4, serviceWarmup / 3, (client, n) -> {
+                classifier.predict(photos.get((client + n) % photos.size()), TOP_K);
+                return true;
+            }, null);
             for (int c : clients) {
                 figures.add(measure("in-process `ImageClassifier.predict`", c, warmup, seconds, (client, n) -> {
                     classifier.predict(photos.get((client + n) % photos.size()), TOP_K);
@@ -116,6 +129,8 @@ public final class ServingBenchmark {
             URI inference = URI.create(system.url(LocalSystem.Service.INFERENCE) + "/predict/" + model + "?topK="
                     + TOP_K);
             awaitServed(http, gateway, photos.get(0));
+            log("warming the gateway and the inference service for " + serviceWarmup + " s at 4 clients");
+            run(4, serviceWarmup, (client, n) -> post(http, gateway, photos.get((client + n) % photos.size())), null);
             for (int c : clients) {
                 figures.add(measure("gateway -> inference service (HTTP)", c, warmup, seconds,
                         (client, n) -> post(http, gateway, photos.get((client + n) % photos.size()))));
@@ -123,7 +138,7 @@ public final class ServingBenchmark {
                         (client, n) -> post(http, inference, photos.get((client + n) % photos.size()))));
             }
         }
-        System.out.println(table(figures, seconds, warmup));
+        System.out.println(table(figures, seconds, warmup, serviceWarmup));
     }
 
     /** The shared backbone with a new 5-class head trained for one epoch on Flower5 (its shape is what matters). */
@@ -276,7 +291,7 @@ public final class ServingBenchmark {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1)) / 1e6;
     }
 
-    private static String table(List<Figure> figures, int seconds, int warmup) {
+    private static String table(List<Figure> figures, int seconds, int warmup, int serviceWarmup) {
         Map<Integer, Figure> raw = new LinkedHashMap<>();
         for (Figure f : figures) {
             if (f.path().startsWith("in-process")) {
@@ -285,8 +300,9 @@ public final class ServingBenchmark {
         }
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "EfficientNet-Lite0 fine-tuned (224 px, 5 classes), Flower102 `valid` "
-                        + "photos (about 500x200 JPEG); %d s per figure after %d s of warm-up; %s; %d cores; load "
-                        + "average at the end %s; %s%n%n", seconds, warmup, NativeBackend.describe(),
+                        + "photos (about 500x200 JPEG); JVMs warmed first (services %d s, in-process %d s, 4 clients); "
+                        + "%d s per figure after %d s of warm-up; %s; %d cores; load average at the end %s; %s%n%n",
+                serviceWarmup, serviceWarmup / 3, seconds, warmup, NativeBackend.describe(),
                 Runtime.getRuntime().availableProcessors(), loadAverage(), Instant.now()));
         sb.append("| path | clients | images/s | p50 ms | p99 ms | failed | p99 / in-process p99 |\n");
         sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
