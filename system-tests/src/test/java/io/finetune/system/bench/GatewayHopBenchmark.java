@@ -65,7 +65,9 @@ public final class GatewayHopBenchmark {
     private GatewayHopBenchmark() {
     }
 
-    record Figure(String path, int clients, double rps, double p50, double p99, long ok, long other) {
+    /** @param gatewayCpuMs CPU time the gateway process used per answered request (user + system) */
+    record Figure(String path, int clients, double rps, double p50, double p99, long ok, long other,
+                  double gatewayCpuMs) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -93,15 +95,18 @@ public final class GatewayHopBenchmark {
             log("warming both JVMs through the gateway for " + serviceWarmup + " s at 4 clients");
             hey(hey, gateway, photo, 4, serviceWarmup);
             hey(hey, direct, photo, 4, Math.max(5, serviceWarmup / 6));
+            long gatewayPid = system.process(LocalSystem.Service.GATEWAY).pid();
             for (int c : clients) {
-                figures.add(figure("inference service alone", c, hey(hey, direct, photo, c, seconds)));
+                figures.add(figure("inference service alone", c, hey(hey, direct, photo, c, seconds), 0, 0));
                 Path jfr = System.getenv("JFR_DIR") != null && c == clients[clients.length - 1]
                         ? Path.of(System.getenv("JFR_DIR"), "gateway-" + c + "-clients.jfr") : null;
                 if (jfr != null) {
                     jcmd(system.process(LocalSystem.Service.GATEWAY).pid(), "JFR.start", "name=hop",
                             "settings=profile", "filename=" + jfr.toAbsolutePath());
                 }
-                figures.add(figure("gateway -> inference service", c, hey(hey, gateway, photo, c, seconds)));
+                long cpuBefore = cpuMillis(gatewayPid);
+                String report = hey(hey, gateway, photo, c, seconds);
+                figures.add(figure("gateway -> inference service", c, report, cpuBefore, cpuMillis(gatewayPid)));
                 if (jfr != null) {
                     jcmd(system.process(LocalSystem.Service.GATEWAY).pid(), "JFR.stop", "name=hop");
                     log("gateway recording: " + jfr);
@@ -188,13 +193,22 @@ public final class GatewayHopBenchmark {
         return out;
     }
 
-    private static Figure figure(String path, int clients, String report) {
+    private static Figure figure(String path, int clients, String report, long cpuBefore, long cpuAfter) {
+        long ok = (long) number(report, "\\[200\\]\\s+([0-9]+) responses");
+        long other = otherResponses(report);
         Figure f = new Figure(path, clients, number(report, "Requests/sec:\\s+([0-9.]+)"),
                 number(report, "50%+ in ([0-9.]+) secs") * 1000, number(report, "99%+ in ([0-9.]+) secs") * 1000,
-                (long) number(report, "\\[200\\]\\s+([0-9]+) responses"), otherResponses(report));
-        log(String.format(Locale.ROOT, "%s, %d clients: %.1f/s, p50 %.2f ms, p99 %.2f ms, %d ok, %d other", path,
-                clients, f.rps(), f.p50(), f.p99(), f.ok(), f.other()));
+                ok, other, cpuAfter > cpuBefore ? (double) (cpuAfter - cpuBefore) / (ok + other) : Double.NaN);
+        log(String.format(Locale.ROOT, "%s, %d clients: %.1f/s, p50 %.2f ms, p99 %.2f ms, %d ok, %d other, gateway "
+                + "CPU %.2f ms/request", path, clients, f.rps(), f.p50(), f.p99(), f.ok(), f.other(), f.gatewayCpuMs()));
         return f;
+    }
+
+    /** User + system CPU time of a process so far, in ms (Linux /proc; clock ticks of 10 ms). */
+    private static long cpuMillis(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10;
     }
 
     private static double number(String report, String regex) {
@@ -241,16 +255,16 @@ public final class GatewayHopBenchmark {
                         + "%d cores; load average at the end %s; %s%n%n", seconds, serviceWarmup,
                 NativeBackend.describe(), Runtime.getRuntime().availableProcessors(), loadAverage(), Instant.now()));
         sb.append("| path | clients | requests/s | p50 ms | p99 ms | not 200 | gateway p50 - direct p50 | gateway p99 / "
-                + "direct p99 | gateway / direct throughput |\n");
-        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "direct p99 | gateway / direct throughput | gateway CPU ms / request |\n");
+        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         Figure direct = null;
         for (Figure f : figures) {
-            String extra = "|  |  |  |";
+            String extra = "|  |  |  |  |";
             if (f.path().startsWith("inference")) {
                 direct = f;
             } else if (direct != null && direct.clients() == f.clients()) {
-                extra = String.format(Locale.ROOT, "| %+.2f ms | %.2f | %.2f |", f.p50() - direct.p50(),
-                        f.p99() / direct.p99(), f.rps() / direct.rps());
+                extra = String.format(Locale.ROOT, "| %+.2f ms | %.2f | %.2f | %.2f |", f.p50() - direct.p50(),
+                        f.p99() / direct.p99(), f.rps() / direct.rps(), f.gatewayCpuMs());
             }
             sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.2f | %.2f | %d %s%n", f.path(), f.clients(),
                     f.rps(), f.p50(), f.p99(), f.other(), extra));
