@@ -44,6 +44,7 @@ class ModelRegistry {
     private final ModelLoader loader;
     private final InferenceMetrics metrics;
     private final ServingStates states;
+    private final ServingConfiguration serving;
     private final Map<String, ServedModel> models = new ConcurrentHashMap<>();
     private final ExecutorService loads = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "model-loader");
@@ -57,8 +58,9 @@ class ModelRegistry {
     private volatile boolean reconciledOnce;
 
     ModelRegistry(InferenceConfiguration config, ModelStore store, ModelLoader loader, InferenceMetrics metrics,
-                  ServingStates states) {
+                  ServingStates states, ServingConfiguration serving) {
         this.config = config;
+        this.serving = serving;
         this.store = store;
         this.loader = loader;
         this.metrics = metrics;
@@ -145,10 +147,16 @@ class ModelRegistry {
                 ServedModel current = models.get(state.modelName());
                 if (current == null) {
                     ServedModel served = new ServedModel(selection, false, first);
+                    boolean room = loadedFromState() < serving.maxModels();
+                    if (!room) {
+                        served.unload(); // loaded when a request asks for it
+                    }
                     models.put(selection.name(), served);
                     metrics.watch(served);
                     changed.add(selection.name());
-                    LOG.info("serving {} (serving state by {})", selection, state.source());
+                    LOG.info("serving {} (serving state by {}){}", selection, state.source(), room ? ""
+                            : "; not loaded: finetune.inference.serving.max-models (" + serving.maxModels()
+                            + ") are loaded, it loads when a request asks for it");
                 } else if (!current.selection().equals(selection)) {
                     LOG.info("serving {} instead of {} (serving state by {})", selection, current.selection(),
                             state.source());
@@ -179,6 +187,39 @@ class ModelRegistry {
                 ServingState.SOURCE_FOLLOW_NEW_MODELS, Instant.now());
         if (states.writeIfAbsent(follow)) {
             LOG.info("wrote the serving state of newly published model {}: follow its latest version", name);
+        }
+    }
+
+    /** Models from the serving state that are loaded or being loaded (not unloaded by the cap). */
+    private long loadedFromState() {
+        return models.values().stream().filter(m -> !m.configured() && !m.unloaded()).count();
+    }
+
+    /**
+     * A request asked for a model unloaded by the cap: loads it again in the background (the least recently used
+     * other model is unloaded once it is active). Returns true if a load was started.
+     */
+    boolean reload(ServedModel served) {
+        if (models.get(served.name()) != served || !served.wanted()) {
+            return false;
+        }
+        LOG.info("loading {} again: a request asked for it", served.name());
+        queueRefresh(served);
+        return true;
+    }
+
+    /** Unloads the least recently used models from the serving state beyond the cap, never {@code keep}. */
+    private void enforceCap(ServedModel keep) {
+        List<ServedModel> candidates = models.values().stream()
+                .filter(m -> !m.configured() && !m.unloaded() && m != keep)
+                .sorted(java.util.Comparator.comparingLong(ServedModel::lastUsedNanos)).toList();
+        long excess = loadedFromState() - serving.maxModels();
+        for (int i = 0; i < candidates.size() && excess > 0; i++, excess--) {
+            ServedModel lru = candidates.get(i);
+            LOG.info("unloading {} version {} (least recently used) to stay within finetune.inference.serving"
+                    + ".max-models ({}); it loads again when a request asks for it", lru.name(),
+                    lru.activeVersion() == null ? "none" : lru.activeVersion(), serving.maxModels());
+            lru.unload();
         }
     }
 
@@ -256,8 +297,8 @@ class ModelRegistry {
 
     private void refresh(ServedModel served) {
         served.refreshStarted();
-        if (models.get(served.name()) != served) {
-            return; // stopped meanwhile
+        if (models.get(served.name()) != served || served.unloaded()) {
+            return; // stopped meanwhile, or unloaded by the cap until a request asks for it
         }
         ModelSelection selection = served.selection();
         try {
@@ -290,8 +331,12 @@ class ModelRegistry {
             LoadedModel next = loader.load(name, version, expectedClasses);
             String previous = served.activeVersion();
             if (!served.activate(next)) {
-                LOG.info("closed {} version {}: serving stopped while it loaded", name, version);
+                LOG.info("closed {} version {}: serving stopped (or the model was unloaded) while it loaded", name,
+                        version);
                 return;
+            }
+            if (!served.configured()) {
+                enforceCap(served);
             }
             metrics.reload(name, true);
             LOG.info("activated {} version {} (was {}) in {} ms", name, version, previous == null ? "none" : previous,

@@ -22,6 +22,8 @@ final class ServedModel {
         NOT_PUBLISHED,
         /** A version exists but could not be loaded or failed its checks, and none is active. */
         FAILED,
+        /** Unloaded to stay within the cap on served models (least recently used); loaded again when asked for. */
+        UNLOADED,
         ACTIVE
     }
 
@@ -41,6 +43,8 @@ final class ServedModel {
     private volatile String latestSeen;
     private volatile Instant divergedSince;
     private boolean closed;
+    private volatile boolean unloaded;
+    private volatile long lastUsedNanos = System.nanoTime();
 
     /**
      * @param configured     listed in configuration ({@code finetune.inference.models}): the serving state does not
@@ -110,8 +114,45 @@ final class ServedModel {
         return s.followsLatest() ? latestSeen : s.version();
     }
 
+    /** Unloaded to stay within the cap on served models: by configuration, so not counted as out of sync. */
+    boolean unloaded() {
+        return unloaded;
+    }
+
+    /** When a request last leased this model (or it was created), for least-recently-used unloading. */
+    long lastUsedNanos() {
+        return lastUsedNanos;
+    }
+
+    /**
+     * Unloads the active version to make room (it closes once its running requests finish); the model stays served
+     * and is loaded again by {@link #wanted} when a request asks for it.
+     */
+    synchronized void unload() {
+        unloaded = true;
+        state = State.UNLOADED;
+        LoadedModel m = active.getAndSet(null);
+        if (m != null) {
+            m.retire();
+        }
+    }
+
+    /** A request asked for an unloaded model: true if the caller should load it again. */
+    synchronized boolean wanted() {
+        lastUsedNanos = System.nanoTime();
+        if (!unloaded) {
+            return false;
+        }
+        unloaded = false;
+        state = State.PENDING;
+        return true;
+    }
+
     /** Whether the active version is the desired one (a model following latest whose pointer is unknown: active). */
     boolean inSync() {
+        if (unloaded) {
+            return true;
+        }
         String desired = desiredVersion();
         String activeVersion = activeVersion();
         return activeVersion != null && (desired == null || desired.equals(activeVersion));
@@ -176,6 +217,7 @@ final class ServedModel {
             }
             LoadedModel.Lease lease = m.tryAcquire();
             if (lease != null) {
+                lastUsedNanos = System.nanoTime();
                 return lease;
             }
             // m was retired and closed between the read and the acquire: the next read sees its successor.
@@ -187,7 +229,7 @@ final class ServedModel {
      * was stopped meanwhile closes {@code next} instead and returns false.
      */
     synchronized boolean activate(LoadedModel next) {
-        if (closed) {
+        if (closed || unloaded) {
             next.retire();
             return false;
         }

@@ -16,6 +16,6 @@ record StartupGate(Instant startedAt, Duration startupWait) {
 
     boolean ready(Collection<ServedModel> models, Instant now) {
         return models.stream().filter(ServedModel::holdsReadiness)
-                .allMatch(m -> m.state() == ServedModel.State.ACTIVE) || waitOver(now);
+                .allMatch(m -> m.state() == ServedModel.State.ACTIVE || m.unloaded()) || waitOver(now);
     }
 }

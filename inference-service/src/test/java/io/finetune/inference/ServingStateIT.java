@@ -164,6 +164,56 @@ class ServingStateIT {
                 + "\"} 0.0"), "a model in sync is not flagged");
     }
 
+    @Test
+    @Order(4)
+    void beyondTheCapTheLeastRecentlyUsedModelIsUnloadedAndLoadedAgainWhenAsked(Infra infra) throws Exception {
+        String x = "serving-cap-x";
+        String y = "serving-cap-y";
+        TestModels.upload(infra, TestModels.renamed(trained, x, "1"), x, "1");
+        TestModels.upload(infra, TestModels.renamed(trained, y, "1"), y, "1");
+        int port = FreePorts.next();
+        ServiceClient c = new ServiceClient(port);
+        Map<String, String> env = environment(infra, "serving-c");
+        env.put("FINETUNE_INFERENCE_SERVING_MAX_MODELS", "1");
+        ServerProcess capped = ServiceLauncher.startReady("serving-c", port, env, RepositoryLayout.scratch("serving-c"),
+                START);
+        processes.add(capped);
+        try {
+            assertEquals(200, c.putJson("/models/" + x + "/serving", "{}").status());
+            assertEquals(200, c.putJson("/models/" + y + "/serving", "{}").status());
+            await(x + " answers (loaded again if the cap had unloaded it)").atMost(SETTLE)
+                    .until(() -> c.postRaw("/predict/" + x, "image/png", image).status() == 200);
+            ServiceClient.Response first = c.postRaw("/predict/" + y, "image/png", image);
+            if (first.status() != 200) {
+                assertEquals(503, first.status(), first.body());
+                assertTrue(first.body().contains("max-models"), first.body());
+            }
+            await(y + " answers").atMost(SETTLE).until(() -> c.postRaw("/predict/" + y, "image/png", image)
+                    .status() == 200);
+            await(x + " unloaded: the least recently used beyond the cap of 1").atMost(SETTLE).until(() ->
+                    "UNLOADED".equals(c.get("/models/" + x).json().get("state").asText()));
+            await("its version closed").atMost(SETTLE).until(() -> Files.readString(capped.log())
+                    .contains("closed model " + x + " version 1"));
+            ServiceClient.Response again = c.postRaw("/predict/" + x, "image/png", image);
+            assertEquals(503, again.status(), "the first request for an unloaded model starts its load: "
+                    + again.body());
+            assertTrue(again.body().contains("finetune.inference.serving.max-models"), again.body());
+            await(x + " loaded again").atMost(SETTLE).until(() -> c.postRaw("/predict/" + x, "image/png", image)
+                    .status() == 200);
+            await(y + " unloaded in turn").atMost(SETTLE).until(() ->
+                    "UNLOADED".equals(c.get("/models/" + y).json().get("state").asText()));
+            long loaded = 0;
+            for (JsonNode m : c.get("/models").json()) {
+                loaded += !m.get("configured").asBoolean() && "ACTIVE".equals(m.get("state").asText()) ? 1 : 0;
+            }
+            assertEquals(1, loaded, "at most max-models models from the serving state loaded: " + c.get("/models")
+                    .body());
+        } finally {
+            c.delete("/models/" + x + "/serving");
+            c.delete("/models/" + y + "/serving");
+        }
+    }
+
     private static String active(ServiceClient client, String model) throws Exception {
         ServiceClient.Response r = client.get("/models/" + model);
         return r.status() == 200 ? r.json().path("activeVersion").asText("") : "";
