@@ -61,6 +61,16 @@ public final class ContractValidator {
             schema(p.schemaVersion(), ModelPointer.SCHEMA_VERSION, errors);
             name("modelName", p.modelName(), errors);
             notBlank("version", p.version(), errors);
+        } else if (message instanceof ServingState s) {
+            schema(s.schemaVersion(), ServingState.SCHEMA_VERSION, errors);
+            name("modelName", s.modelName(), errors);
+            if (s.version() == null || !(ServingState.LATEST.equals(s.version())
+                    || s.version().matches("[1-9][0-9]{0,17}"))) {
+                errors.add(new FieldError("version", "expected 'latest' or a positive integer version, found "
+                        + quote(s.version())));
+            }
+            notBlank("source", s.source(), errors);
+            required("updatedAt", s.updatedAt(), errors);
         } else if (message instanceof JobState s) {
             schema(s.schemaVersion(), JobState.SCHEMA_VERSION, errors);
             jobId(s.jobId(), errors);
@@ -81,6 +91,10 @@ public final class ContractValidator {
             return;
         }
         if (c.kind() == JobKind.CANCEL) {
+            if (c.serve() != null) {
+                errors.add(new FieldError("serve", "expected none for CANCEL (only a training job publishes a model "
+                        + "to serve), found " + c.serve()));
+            }
             return;
         }
         if (c.kind() == JobKind.PRETRAINED) {

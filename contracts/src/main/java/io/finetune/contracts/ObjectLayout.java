@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
  * datasets/{name}/{version}/_INGESTING         while an ingest runs (names its owner); never with a manifest for long
  * models/{name}/{version}/model.sdz, manifest.json (manifest last)
  * models/{name}/latest                          pointer, written after the version is complete
+ * serving/models/{name}.json                    desired serving state of a model (ServingState), one PUT
+ * serving/replicas/{replicaId}.json             what one inference replica actually serves, refreshed periodically
  * jobs/{jobId}/state.json, jobs/{jobId}/checkpoints/epoch-{n}/...
  * </pre>
  */
@@ -22,6 +24,9 @@ public final class ObjectLayout {
     public static final String DATASETS = "datasets/";
     public static final String MODELS = "models/";
     public static final String JOBS = "jobs/";
+    public static final String SERVING = "serving/";
+    public static final String SERVING_MODELS = SERVING + "models/";
+    public static final String SERVING_REPLICAS = SERVING + "replicas/";
     public static final String MANIFEST_JSONL = "manifest.jsonl";
     public static final String SUMMARY_JSON = "summary.json";
     public static final String MODEL_MANIFEST = "manifest.json";
@@ -94,6 +99,29 @@ public final class ObjectLayout {
 
     public static String modelLatest(String name) {
         return modelPrefix(name) + LATEST;
+    }
+
+    /** The desired serving state of a model: {@code serving/models/{name}.json}. */
+    public static String servingState(String name) {
+        return SERVING_MODELS + requireName("model name", name) + ".json";
+    }
+
+    /** The model named by a key under {@link #SERVING_MODELS}, or null when the key is not a serving state. */
+    public static String servingStateModel(String key) {
+        if (key == null || !key.startsWith(SERVING_MODELS) || !key.endsWith(".json")) {
+            return null;
+        }
+        String name = key.substring(SERVING_MODELS.length(), key.length() - ".json".length());
+        return NAME.matcher(name).matches() ? name : null;
+    }
+
+    /** What one inference replica reports it serves: {@code serving/replicas/{replicaId}.json}. */
+    public static String servingReplica(String replicaId) {
+        if (replicaId == null || !JOB_ID.matcher(replicaId).matches()) {
+            throw new IllegalArgumentException("expected a replica id of 1-128 letters, digits, '.', '_' or '-', "
+                    + "found '" + replicaId + "'");
+        }
+        return SERVING_REPLICAS + replicaId + ".json";
     }
 
     public static String jobState(String jobId) {

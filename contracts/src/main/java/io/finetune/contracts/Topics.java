@@ -14,6 +14,8 @@ public final class Topics {
     public static final String DATASET_EVENTS = "finetune.dataset.events";
     /** {@link ModelPublished} announcements, keyed by model name. */
     public static final String MODELS_PUBLISHED = "finetune.models.published";
+    /** {@link ServingState} documents, announced after they were written to storage; keyed by model name. */
+    public static final String SERVING_CHANGES = "finetune.serving.changes";
 
     /** Header names used on dead-letter records. */
     public static final String HEADER_ERROR = "finetune-error";
@@ -25,6 +27,7 @@ public final class Topics {
     }
 
     public static List<String> all() {
-        return List.of(TRAINING_COMMANDS, TRAINING_COMMANDS_DLQ, TRAINING_EVENTS, DATASET_EVENTS, MODELS_PUBLISHED);
+        return List.of(TRAINING_COMMANDS, TRAINING_COMMANDS_DLQ, TRAINING_EVENTS, DATASET_EVENTS, MODELS_PUBLISHED,
+                SERVING_CHANGES);
     }
 }

@@ -31,6 +31,10 @@ class ContractCodecTest {
                         Map.of("train", Map.of("daisy", 3)), 3, 0, null),
                 new ModelPublished(1, "m", "3", now, "job-1", "seed-cnn", 5, 180, new ModelRef("base", "1"), "abc"),
                 new ModelPointer(1, "m", "3", now),
+                new TrainingCommand(1, "job-2", JobKind.FINETUNE, "m", new DatasetRef("d", "1"),
+                        new ModelRef("base", "1"), "seed-cnn", HP, 1L, ServingMode.PINNED),
+                new ServingState(1, "m", true, "3", "job:job-2", now),
+                new ServingState(1, "m", false, ServingState.LATEST, ServingState.SOURCE_API, now),
                 new JobState(1, "job-1", JobStatus.RUNNING, FINETUNE, 2, null, null, "host-1", now));
         for (Object m : messages) {
             Object back = ContractCodec.decode(ContractCodec.encode(m), m.getClass());
@@ -114,6 +118,43 @@ class ContractCodecTest {
                 assertEquals(type, decoded.getClass(), name);
             }
         }
+    }
+
+    @Test
+    void commandsWithoutServeStillParseAndServeIsValidatedByName() throws IOException {
+        try (InputStream in = getClass().getResourceAsStream("/golden/training-command-v1.json")) {
+            assertEquals(null, ContractCodec.decode(in.readAllBytes(), TrainingCommand.class).serve(),
+                    "a command written before serve existed leaves the serving state alone");
+        }
+        String latest = ContractCodec.encodeToString(FINETUNE).replace("\"serve\":null", "\"serve\":\"LATEST\"");
+        assertTrue(latest.contains("\"serve\":\"LATEST\""), latest);
+        assertEquals(ServingMode.LATEST, ContractCodec.decode(latest, TrainingCommand.class).serve());
+        var unknown = assertThrows(ContractViolationException.class, () -> ContractCodec.decode(
+                latest.replace("\"LATEST\"", "\"ALWAYS\""), TrainingCommand.class));
+        assertEquals("serve", unknown.errors().get(0).field(), unknown.getMessage());
+        TrainingCommand cancel = new TrainingCommand(1, "job-1", JobKind.CANCEL, null, null, null, null, null, null,
+                ServingMode.LATEST);
+        var e = assertThrows(ContractViolationException.class, () -> ContractCodec.decode(
+                ContractCodec.encode(cancel), TrainingCommand.class));
+        assertEquals("serve", e.errors().get(0).field(), e.getMessage());
+        assertTrue(e.getMessage().contains("expected none for CANCEL"), e.getMessage());
+    }
+
+    @Test
+    void servingStatesNameTheirBrokenFields() {
+        String json = ContractCodec.encodeToString(new ServingState(1, "m", true, "latest", "api",
+                Instant.parse("2026-12-02T12:00:00Z")));
+        var version = assertThrows(ContractViolationException.class, () -> ContractCodec.decode(
+                json.replace("\"latest\"", "\"v7\""), ServingState.class));
+        assertEquals("version", version.errors().get(0).field(), version.getMessage());
+        assertTrue(version.getMessage().contains("expected 'latest' or a positive integer version, found 'v7'"),
+                version.getMessage());
+        var name = assertThrows(ContractViolationException.class, () -> ContractCodec.decode(
+                json.replace("\"m\"", "\"Not A Name\""), ServingState.class));
+        assertEquals("modelName", name.errors().get(0).field(), name.getMessage());
+        assertEquals("serving/models/m.json", ObjectLayout.servingState("m"));
+        assertEquals("m", ObjectLayout.servingStateModel("serving/models/m.json"));
+        assertEquals(null, ObjectLayout.servingStateModel("serving/replicas/a.json"));
     }
 
     @Test

@@ -173,6 +173,7 @@ public final class DemoRun {
         request.put("architecture", settings.architecture());
         request.put("hyperParameters", hp);
         request.put("seed", settings.seed());
+        request.put("serve", "LATEST"); // served once published, and again after every restart of the replicas
         JsonNode answer = gateway.submitJob(request);
         out.printf("  submitted %s %s -> %s%n", kind, jobId, answer.path("statusUrl").asText());
         return answer.path("jobId").asText(jobId);
@@ -209,6 +210,7 @@ public final class DemoRun {
         request.put("architecture", b.architecture());
         request.put("hyperParameters", hp);
         request.put("seed", settings.seed());
+        request.put("serve", "LATEST"); // served once published, and again after every restart of the replicas
         JsonNode answer = gateway.submitJob(request);
         out.printf("  submitted FINETUNE %s -> %s%n", jobId, answer.path("statusUrl").asText());
         return answer.path("jobId").asText(jobId);

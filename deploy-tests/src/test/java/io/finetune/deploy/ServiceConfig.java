@@ -24,8 +24,11 @@ import java.util.TreeSet;
 final class ServiceConfig {
     /** Framework properties a deployment may set that need not appear in application.yml. */
     private static final Set<String> FRAMEWORK_PROPERTIES = Set.of("micronaut.server.port", "kafka.bootstrap.servers");
-    /** Environment read by the image's entrypoint (deploy/docker/Dockerfile), not by the service. */
-    static final Set<String> ENTRYPOINT_ENVIRONMENT = Set.of("JAVA_OPTS");
+    /**
+     * Environment read by the image's entrypoint (deploy/docker/Dockerfile) or by the C library (glibc's malloc
+     * tuning for the inference service), not by the service.
+     */
+    static final Set<String> ENTRYPOINT_ENVIRONMENT = Set.of("JAVA_OPTS", "MALLOC_MMAP_THRESHOLD_");
     private static final java.util.regex.Pattern PLACEHOLDER = java.util.regex.Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)[:}]");
 
     final FinetuneService service;

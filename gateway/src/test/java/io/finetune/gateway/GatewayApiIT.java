@@ -222,6 +222,34 @@ class GatewayApiIT {
     }
 
     @Test
+    void servingStateChangesNeedTheKeyAndAreForwardedToInference() throws Exception {
+        HttpResponse<String> anonymous = client.send(client.request("/api/v1/models/flowers/serving")
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{}")).build());
+        assertEquals(401, anonymous.statusCode(), anonymous.body());
+
+        HttpResponse<String> serve = client.send(client.request("/api/v1/models/flowers/serving")
+                .header("Content-Type", "application/json").header("X-API-Key", KEY)
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"version\": \"3\"}")).build());
+        assertEquals(200, serve.statusCode(), serve.body());
+        assertTrue(JSON.readTree(serve.body()).get("serve").asBoolean(), serve.body());
+        assertEquals("PUT {\"version\": \"3\"}", backends.lastServingRequest);
+
+        HttpResponse<String> stop = client.send(client.request("/api/v1/models/flowers/serving")
+                .header("X-API-Key", KEY).DELETE().build());
+        assertEquals(200, stop.statusCode(), stop.body());
+        assertFalse(JSON.readTree(stop.body()).get("serve").asBoolean(), stop.body());
+        assertTrue(backends.lastServingRequest.startsWith("DELETE"), backends.lastServingRequest);
+
+        HttpResponse<String> unknown = client.send(client.request("/api/v1/models/x/serving")
+                .header("Content-Type", "application/json").header("X-API-Key", KEY)
+                .PUT(HttpRequest.BodyPublishers.ofString("{}")).build());
+        assertEquals(404, unknown.statusCode(), "the backend's 404 passes through: " + unknown.body());
+        assertTrue(unknown.body().contains("expected a model in the registry"), unknown.body());
+        assertEquals(400, client.send(client.request("/api/v1/models/Bad%20Name/serving").header("X-API-Key", KEY)
+                .DELETE().build()).statusCode());
+    }
+
+    @Test
     void finetuneThatDoesNotFitItsRegisteredBaseModelIs400NamingEachFieldAndIsNotPublished() throws Exception {
         String jobId = "misfit-" + System.nanoTime();
         String misfit = TrainingFixtures.finetuneRequest(jobId).replace("\"name\": \"imagenette\", \"version\": "

@@ -39,6 +39,8 @@ final class StandInBackends implements AutoCloseable {
              "serving":"ACTIVE"}]}""";
 
     final HttpServer inference;
+    /** Method and body of the last serving-state request the stand-in inference service received. */
+    volatile String lastServingRequest;
     final HttpServer dataset;
     final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
     final List<String> datasetPaths = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -75,6 +77,15 @@ final class StandInBackends implements AutoCloseable {
             send(ex, 200, REGISTRY_FLOWERS);
         } else if (ex.getRequestMethod().equals("GET") && path.equals("/models/flowers")) {
             send(ex, 200, "{\"name\":\"flowers\",\"version\":\"3\",\"classes\":[\"rose\",\"fern\",\"bluebell\"]}");
+        } else if (path.equals("/models/flowers/serving")
+                && (ex.getRequestMethod().equals("PUT") || ex.getRequestMethod().equals("DELETE"))) {
+            String body = new String(ex.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            lastServingRequest = ex.getRequestMethod() + " " + body;
+            boolean serve = ex.getRequestMethod().equals("PUT");
+            send(ex, 200, "{\"schemaVersion\":1,\"modelName\":\"flowers\",\"serve\":" + serve
+                    + ",\"version\":\"latest\",\"source\":\"api\",\"updatedAt\":\"2026-12-02T12:00:00Z\"}");
+        } else if (ex.getRequestMethod().equals("PUT") && path.endsWith("/serving")) {
+            send(ex, 404, apiError(404, "expected a model in the registry, found no version of 'x'", path));
         } else if (ex.getRequestMethod().equals("POST") && path.startsWith("/predict/")) {
             byte[] body = ex.getRequestBody().readAllBytes();
             BufferedImage image = ImageIO.read(new ByteArrayInputStream(body));

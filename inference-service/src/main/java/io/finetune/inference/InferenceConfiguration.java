@@ -14,12 +14,15 @@ import java.util.List;
 /**
  * {@code finetune.inference.*}; every key also comes from the environment ({@code FINETUNE_INFERENCE_MODELS=a,b:3}).
  *
- * @param models               models loaded at start: {@code name} (= {@code name:latest}) or {@code name:<version>}
+ * @param models               models pinned by configuration, served whatever the serving state says: {@code name}
+ *                             (= {@code name:latest}) or {@code name:<version>}
  * @param startupWait          readiness waits at most this long for configured models that are not published (or
  *                             whose published version cannot be loaded); after it, they are reported but no longer
  *                             hold readiness, answer 503 and are loaded as soon as a version appears
- * @param pointerCheckInterval how often {@code latest} pointers are re-read to catch missed events
- * @param followNewModels      a {@code ModelPublished} event for a model that is not configured starts serving it
+ * @param pointerCheckInterval how often the serving state and the {@code latest} pointers are re-read to catch
+ *                             missed events
+ * @param followNewModels      a {@code ModelPublished} event for a model without a serving state writes one that
+ *                             follows its latest version (so every replica serves it, also after a restart)
  * @param maxTopK              largest {@code topK} a request may ask for (answers hold at most the model's classes)
  * @param maxImageBytes        largest encoded image accepted (413 above)
  * @param maxImagePixels       largest width x height accepted, read from the header before decoding (413 above)

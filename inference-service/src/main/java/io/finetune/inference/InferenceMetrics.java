@@ -11,8 +11,9 @@ import java.time.Duration;
 /**
  * The service's meters, named as the dashboards expect: {@code finetune_inference_request_seconds{model,version,
  * outcome}}, {@code finetune_inference_images_total{model}}, {@code finetune_inference_active_model_version{model}},
- * {@code finetune_inference_reloads_total{model,outcome}}. Labels are bounded: model names are configured or
- * published ones ({@link #UNKNOWN_MODEL} for any other request), never per-request values.
+ * {@code finetune_inference_reloads_total{model,outcome}}, {@code finetune_inference_serving_diverged{model}}.
+ * Labels are bounded: model names are configured or published ones ({@link #UNKNOWN_MODEL} for any other request),
+ * never per-request values.
  */
 @Singleton
 class InferenceMetrics {
@@ -28,9 +29,11 @@ class InferenceMetrics {
     }
 
     private final MeterRegistry registry;
+    private final ServingConfiguration serving;
 
-    InferenceMetrics(MeterRegistry registry) {
+    InferenceMetrics(MeterRegistry registry, ServingConfiguration serving) {
         this.registry = registry;
+        this.serving = serving;
     }
 
     void request(String model, String version, Outcome outcome, Duration elapsed) {
@@ -57,5 +60,21 @@ class InferenceMetrics {
         Gauge.builder("finetune.inference.active.model.version", model, ServedModel::activeVersionNumber)
                 .description("The version being served (NaN while none is)")
                 .tag("model", model.name()).register(registry);
+        Gauge.builder("finetune.inference.serving.diverged", model,
+                        m -> m.divergedLongerThan(serving.divergenceTolerance()))
+                .description("1 while this replica has not served the desired version of the model for longer "
+                        + "than finetune.inference.serving.divergence-tolerance (loading, refused, not published)")
+                .tag("model", model.name()).register(registry);
+    }
+
+    /** Removes a stopped model's gauges (a model served again gets new ones). */
+    void unwatch(ServedModel model) {
+        for (String name : new String[]{"finetune.inference.active.model.version",
+                "finetune.inference.serving.diverged"}) {
+            Gauge gauge = registry.find(name).tag("model", model.name()).gauge();
+            if (gauge != null) {
+                registry.remove(gauge);
+            }
+        }
     }
 }

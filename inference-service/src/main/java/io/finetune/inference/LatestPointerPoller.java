@@ -2,10 +2,17 @@ package io.finetune.inference;
 
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Catches publish events this replica missed (down, or not yet subscribed) by re-reading the pointers. */
+/**
+ * The backstop for events this replica missed (down, or not yet subscribed): re-reads the serving state and every
+ * pointer, and reconciles to them.
+ */
 @Singleton
 class LatestPointerPoller {
+    private static final Logger LOG = LoggerFactory.getLogger(LatestPointerPoller.class);
+
     private final ModelRegistry registry;
 
     LatestPointerPoller(ModelRegistry registry) {
@@ -15,6 +22,11 @@ class LatestPointerPoller {
     @Scheduled(fixedDelay = "${finetune.inference.pointer-check-interval:30s}",
             initialDelay = "${finetune.inference.pointer-check-interval:30s}")
     void check() {
-        registry.checkPointers();
+        try {
+            registry.reconcile();
+        } catch (RuntimeException e) {
+            LOG.warn("cannot read the serving state (the pointers are still checked): {}", e.getMessage());
+            registry.checkPointers();
+        }
     }
 }

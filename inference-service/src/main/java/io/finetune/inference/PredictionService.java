@@ -133,7 +133,7 @@ class PredictionService {
     /** The served version, or the version named: the served one when it is that version, else loaded on demand. */
     private LoadedModel.Lease lease(String model, @Nullable String version) {
         if (version == null || version.equals(ModelSelection.LATEST)) {
-            return lease(served(model));
+            return lease(served(model), registry);
         }
         if (!ModelVersions.isVersion(version)) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "expected version to be a positive integer or 'latest', "
@@ -164,8 +164,14 @@ class PredictionService {
         return k;
     }
 
-    private static LoadedModel.Lease lease(ServedModel served) {
+    private static LoadedModel.Lease lease(ServedModel served, ModelRegistry registry) {
         LoadedModel.Lease lease = served.acquire();
+        if (lease == null && served.unloaded()) {
+            registry.reload(served);
+            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "expected a loaded version of model "
+                    + served.name() + ", found it unloaded to stay within finetune.inference.serving.max-models "
+                    + "(least recently used): it is loading again, retry shortly");
+        }
         if (lease == null) {
             ServedModel.Failure f = served.lastFailure();
             throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "expected a loaded version of model "

@@ -5,8 +5,9 @@ import java.time.Instant;
 import java.util.Collection;
 
 /**
- * When the service is ready: once every configured model has an active version, or once {@code startupWait} has passed
- * since start, whichever comes first (so a model that is not published yet never blocks a replica forever).
+ * When the service is ready: once every model that holds readiness (configured, or desired when the replica
+ * started) has an active version, or once {@code startupWait} has passed since start, whichever comes first (so a
+ * model that is not published yet never blocks a replica forever).
  */
 record StartupGate(Instant startedAt, Duration startupWait) {
     boolean waitOver(Instant now) {
@@ -14,7 +15,7 @@ record StartupGate(Instant startedAt, Duration startupWait) {
     }
 
     boolean ready(Collection<ServedModel> models, Instant now) {
-        return models.stream().filter(ServedModel::configured).allMatch(m -> m.state() == ServedModel.State.ACTIVE)
-                || waitOver(now);
+        return models.stream().filter(ServedModel::holdsReadiness)
+                .allMatch(m -> m.state() == ServedModel.State.ACTIVE || m.unloaded()) || waitOver(now);
     }
 }

@@ -45,6 +45,15 @@ public final class ServiceClient {
                 .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
     }
 
+    public Response putJson(String path, String json) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
+    public Response delete(String path) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).DELETE().build());
+    }
+
     /** {@code files}: file name to bytes, each sent as a part named "image". */
     Response postMultipart(String path, List<Map.Entry<String, byte[]>> files) throws IOException,
             InterruptedException {

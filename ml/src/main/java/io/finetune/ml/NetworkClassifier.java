@@ -19,6 +19,7 @@ import java.util.List;
 final class NetworkClassifier implements ImageClassifier {
     private final ModelManifest manifest;
     private final Preprocessor preprocessor;
+    private final Network network;
     private final InferenceGraph graph;
     private final Object graphLock = new Object();
     private volatile boolean closed;
@@ -26,6 +27,7 @@ final class NetworkClassifier implements ImageClassifier {
     NetworkClassifier(ModelManifest manifest, Network network, Preprocessor preprocessor) {
         this.manifest = manifest;
         this.preprocessor = preprocessor;
+        this.network = network;
         this.graph = network.inferenceGraph(0, network.architecture().layers().size());
     }
 
@@ -102,10 +104,19 @@ final class NetworkClassifier implements ImageClassifier {
         return List.copyOf(scores.subList(0, Math.max(0, Math.min(k, scores.size()))));
     }
 
+    /**
+     * Frees the graph's buffers and the parameters' native memory at once (the classifier owns its network: every
+     * caller gives it a network of its own, {@code ModelPackages.load} or a copy). Idempotent.
+     */
     @Override
     public void close() {
         synchronized (graphLock) {
+            if (closed) {
+                return;
+            }
             closed = true;
+            graph.close();
+            network.release();
         }
     }
 }

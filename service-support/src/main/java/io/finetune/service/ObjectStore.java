@@ -68,6 +68,28 @@ public class ObjectStore {
         put(key, ContractCodec.encode(document), "application/json");
     }
 
+    /**
+     * Creates {@code key} unless it exists: an S3 conditional PUT ({@code If-None-Match: *}), evaluated atomically by
+     * MinIO and S3, so of two writers exactly one succeeds. Returns false when the key already existed.
+     */
+    public boolean createJsonIfAbsent(String key, Object document) {
+        byte[] bytes = ContractCodec.encode(document);
+        return call("create " + key, () -> {
+            try {
+                client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+                        .stream(new ByteArrayInputStream(bytes), bytes.length, -1).contentType("application/json")
+                        .headers(java.util.Map.of("If-None-Match", "*")).build());
+                return true;
+            } catch (ErrorResponseException e) {
+                String code = e.errorResponse().code();
+                if ("PreconditionFailed".equals(code) || "ConditionalRequestConflict".equals(code)) {
+                    return false;
+                }
+                throw e;
+            }
+        });
+    }
+
     public void upload(String key, Path file, String contentType) {
         call("upload " + key, () -> client.uploadObject(UploadObjectArgs.builder().bucket(bucket).object(key)
                 .filename(file.toString()).contentType(contentType).build()));

@@ -191,7 +191,10 @@ public class JobRunner {
         }
     }
 
-    /** Claims a version (or reuses the one recorded), uploads, moves {@code latest}, announces. */
+    /**
+     * Claims a version (or reuses the one recorded), uploads, moves {@code latest}, writes the serving state when the
+     * command asks for it, announces (the replicas read the serving state when the announcement reaches them).
+     */
     private ModelRef publish(Plan plan, TrainedModel trained, ModelRef recorded, int lastCheckpoint, Path jobDir)
             throws IOException {
         TrainingCommand command = plan.command();
@@ -208,6 +211,9 @@ public class JobRunner {
                 plan.dataset().fingerprint());
         models.upload(model.name(), model.version(), packageDir);
         models.advanceLatest(model.name(), model.version());
+        if (command.serve() != null) {
+            models.serve(model, command.serve(), command.jobId());
+        }
         ModelManifest manifest = trained.manifest();
         messages.modelPublished(new ModelPublished(ModelPublished.SCHEMA_VERSION, model.name(), model.version(),
                 Instant.now(), command.jobId(), manifest.architecture(), manifest.classes().size(),

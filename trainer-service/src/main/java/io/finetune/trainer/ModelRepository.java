@@ -5,6 +5,8 @@ import io.finetune.contracts.ModelManifest;
 import io.finetune.contracts.ModelPointer;
 import io.finetune.contracts.ModelRef;
 import io.finetune.contracts.ObjectLayout;
+import io.finetune.contracts.ServingMode;
+import io.finetune.contracts.ServingState;
 import io.finetune.service.ObjectStore;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -180,5 +182,16 @@ public class ModelRepository {
         }
         store.putJson(ObjectLayout.modelLatest(name), new ModelPointer(ModelPointer.SCHEMA_VERSION, name, version,
                 Instant.now()));
+    }
+
+    /**
+     * Asks the inference replicas to serve {@code model} ({@code serving/models/{name}.json}, one PUT): following its
+     * latest version, or pinned to this one. Written again by a redelivered job, with the same meaning.
+     */
+    public void serve(ModelRef model, ServingMode mode, String jobId) {
+        String version = mode == ServingMode.PINNED ? model.version() : ServingState.LATEST;
+        store.putJson(ObjectLayout.servingState(model.name()), new ServingState(ServingState.SCHEMA_VERSION,
+                model.name(), true, version, ServingState.sourceJob(jobId), Instant.now()));
+        LOG.info("model {} is to be served at version {} (asked by job {})", model.name(), version, jobId);
     }
 }

@@ -22,6 +22,8 @@ import io.finetune.testkit.InfraExtension;
 import io.finetune.testkit.RepositoryLayout;
 import io.finetune.testkit.ServerProcess;
 import io.finetune.testkit.ServiceProcesses;
+import io.finetune.contracts.ServingMode;
+import io.finetune.contracts.ServingState;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MinioClient;
@@ -262,7 +264,10 @@ class TrainerServiceIT {
     @Order(3)
     void theSameCommandSentTwiceTrainsOnceAndPublishesOneModel() throws Exception {
         String model = "twice-" + run;
-        TrainingCommand c = command("twice-" + run, JobKind.BASE, model, shapes3, null, LONG_EPOCHS);
+        TrainingCommand plain = command("twice-" + run, JobKind.BASE, model, shapes3, null, LONG_EPOCHS);
+        TrainingCommand c = new TrainingCommand(plain.schemaVersion(), plain.jobId(), plain.kind(), plain.modelName(),
+                plain.dataset(), plain.baseModel(), plain.architecture(), plain.hyperParameters(), plain.seed(),
+                ServingMode.PINNED);
         send(c);
         RecordMetadata second = send(c);
         assertEquals(TrainingEventType.COMPLETED, awaitFinal(c.jobId()).type());
@@ -271,6 +276,14 @@ class TrainerServiceIT {
         assertEquals(1, events(c.jobId(), TrainingEventType.STARTED).size(), () -> types(c.jobId()).toString());
         assertEquals(1, events(c.jobId(), TrainingEventType.COMPLETED).size());
         assertEquals(List.of(1), versions(model));
+        ServingState serving;
+        try (InputStream in = minio.getObject(GetObjectArgs.builder().bucket(ObjectLayout.DEFAULT_BUCKET)
+                .object(ObjectLayout.servingState(model)).build())) {
+            serving = ContractCodec.decode(in.readAllBytes(), ServingState.class);
+        }
+        assertTrue(serving.serve(), "the command asked for its model to be served: " + serving);
+        assertEquals("1", serving.version(), "PINNED: exactly the version this job published");
+        assertEquals("job:" + c.jobId(), serving.source());
     }
 
     /**

@@ -5,9 +5,11 @@ import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Delete;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.Put;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.http.client.annotation.Client;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
@@ -41,6 +43,18 @@ public interface InferenceClient {
     @CircuitBreaker(attempts = "${finetune.gateway.backends.read-retries:2}", delay = "100ms", multiplier = "2",
             reset = "${finetune.gateway.backends.circuit-reset:10s}", excludes = HttpClientResponseException.class)
     HttpResponse<byte[]> registryModel(String name);
+
+    /** Writes the desired serving state; not retried (the caller sees the fault and may ask again: idempotent). */
+    @Put(value = "/models/{name}/serving", produces = MediaType.APPLICATION_JSON,
+            consumes = MediaType.APPLICATION_JSON)
+    @CircuitBreaker(attempts = "0", reset = "${finetune.gateway.backends.circuit-reset:10s}",
+            excludes = HttpClientResponseException.class)
+    HttpResponse<byte[]> serve(String name, @Body byte[] request);
+
+    @Delete(value = "/models/{name}/serving", consumes = MediaType.APPLICATION_JSON)
+    @CircuitBreaker(attempts = "0", reset = "${finetune.gateway.backends.circuit-reset:10s}",
+            excludes = HttpClientResponseException.class)
+    HttpResponse<byte[]> stopServing(String name);
 
     /**
      * Asynchronous, so that a prediction holds no thread while the inference service computes (the gateway answers

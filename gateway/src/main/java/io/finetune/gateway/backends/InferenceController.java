@@ -2,6 +2,7 @@ package io.finetune.gateway.backends;
 
 import io.finetune.contracts.ApiError;
 import io.finetune.contracts.ObjectLayout;
+import io.finetune.contracts.ServingState;
 import io.finetune.service.ApiException;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
@@ -12,10 +13,12 @@ import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Consumes;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Delete;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.Put;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.http.multipart.CompletedFileUpload;
@@ -33,6 +36,7 @@ import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
@@ -61,7 +65,11 @@ public class InferenceController {
     @Get("/models")
     @ExecuteOn(TaskExecutors.BLOCKING)
     @Secured(SecurityRule.IS_ANONYMOUS)
-    @Operation(summary = "Models the inference service can serve, with their versions")
+    @Operation(summary = "Served models: desired state, and each replica's actual state",
+            description = "Per model: requested (latest or the pinned version) and desiredBy (configuration, api, "
+                    + "job:<id> or follow-new-models); this replica's state, activeVersion, loadingVersion and "
+                    + "refused versions with reasons; replicas: every replica's last report (state, activeVersion, "
+                    + "loadingVersion, desiredVersion, inSync, refused, stale).")
     @ApiResponse(responseCode = "503", description = "The inference service is unavailable",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public MutableHttpResponse<byte[]> models() {
@@ -75,6 +83,49 @@ public class InferenceController {
     public MutableHttpResponse<byte[]> model(@PathVariable String name) {
         String checked = checkName(name);
         return forward(() -> client.model(checked));
+    }
+
+    @Put(value = "/models/{name}/serving", consumes = MediaType.APPLICATION_JSON)
+    @ExecuteOn(TaskExecutors.BLOCKING)
+    @Secured(SecurityRule.IS_AUTHENTICATED)
+    @Operation(summary = "Serve a model: every inference replica loads it and keeps it across restarts",
+            description = "Writes the model's desired serving state to storage; every replica reconciles to it "
+                    + "(at once, at start and periodically). Body {\"version\": \"latest\"} (the default: follow "
+                    + "new versions) or {\"version\": \"3\"} (pin version 3). Answers the state written; loading "
+                    + "goes on in the background (GET /api/v1/models/{name} shows each replica).",
+            security = @SecurityRequirement(name = "apiKey"))
+    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(example = "{\"version\": \"latest\"}")))
+    @ApiResponse(responseCode = "200", description = "The serving state written",
+            content = @Content(schema = @Schema(implementation = ServingState.class)))
+    @ApiResponse(responseCode = "400", description = "Bad model name or version",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "404", description = "No such model or version in the registry",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "409", description = "The model is pinned by the replicas' configuration",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public MutableHttpResponse<byte[]> serve(@PathVariable String name, @Nullable @Body byte[] request) {
+        String checked = checkName(name);
+        byte[] body = request == null || request.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : request;
+        return forward(() -> client.serve(checked, body));
+    }
+
+    @Delete("/models/{name}/serving")
+    @ExecuteOn(TaskExecutors.BLOCKING)
+    @Secured(SecurityRule.IS_AUTHENTICATED)
+    @Operation(summary = "Stop serving a model: every inference replica unloads it",
+            description = "Writes a serving state that says not to serve the model (kept, so that following new "
+                    + "models does not serve it again); its versions are closed once running requests finish.",
+            security = @SecurityRequirement(name = "apiKey"))
+    @ApiResponse(responseCode = "200", description = "The serving state written",
+            content = @Content(schema = @Schema(implementation = ServingState.class)))
+    @ApiResponse(responseCode = "404", description = "No such model",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "409", description = "The model is pinned by the replicas' configuration",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public MutableHttpResponse<byte[]> stopServing(@PathVariable String name) {
+        String checked = checkName(name);
+        return forward(() -> client.stopServing(checked));
     }
 
     @Get("/registry")

@@ -54,7 +54,7 @@ public class JobCommands {
         String jobId = request.jobId() != null ? request.jobId() : newJobId(request.kind());
         TrainingCommand command = new TrainingCommand(TrainingCommand.SCHEMA_VERSION, jobId, request.kind(),
                 request.modelName(), request.dataset(), request.baseModel(), request.architecture(),
-                request.hyperParameters(), request.seed());
+                request.hyperParameters(), request.seed(), request.serve());
         List<FieldError> errors = ContractValidator.validate(command);
         if (errors.isEmpty()) {
             errors = baseModels.errors(command);

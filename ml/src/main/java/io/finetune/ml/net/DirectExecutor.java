@@ -66,6 +66,9 @@ final class DirectExecutor implements StepContext {
     private final long chunkBytes;
     private final Map<Integer, Buffers> buffers = new LinkedHashMap<>();
     private final Map<String, INDArray> gradients = new HashMap<>();
+    /** What {@link #close} frees: weakly held, so that buffers replaced while training are still collected. */
+    private final List<java.lang.ref.WeakReference<INDArray>> allocated = new java.util.ArrayList<>();
+    private final List<java.lang.ref.WeakReference<DnnlConvolution>> convolutions = new java.util.ArrayList<>();
     private INDArray ones;
     private Map<String, Double> timings;
     private org.bytedeco.dnnl.stream stream;
@@ -273,10 +276,11 @@ final class DirectExecutor implements StepContext {
             long imageBytes = 4L * h * w * c.filters();
             chunk = imageBytes * batch > LARGE_LAYER_FACTOR * chunkBytes
                     ? (int) Math.max(1, Math.min(batch, chunkBytes / imageBytes)) : batch;
-            pooled = c.maxPool() ? Nd4j.create(DataType.FLOAT, batch, (h + 1) / 2, (w + 1) / 2, c.filters()) : null;
-            sums = c.batchNorm() ? Nd4j.create(DataType.FLOAT, 1, c.filters()) : null;
-            mean = c.batchNorm() ? Nd4j.create(DataType.FLOAT, c.filters()) : null;
-            variance = c.batchNorm() ? Nd4j.create(DataType.FLOAT, c.filters()) : null;
+            pooled = c.maxPool() ? track(Nd4j.create(DataType.FLOAT, batch, (h + 1) / 2, (w + 1) / 2, c.filters()))
+                    : null;
+            sums = c.batchNorm() ? track(Nd4j.create(DataType.FLOAT, 1, c.filters())) : null;
+            mean = c.batchNorm() ? track(Nd4j.create(DataType.FLOAT, c.filters())) : null;
+            variance = c.batchNorm() ? track(Nd4j.create(DataType.FLOAT, c.filters())) : null;
         }
 
         /**
@@ -290,7 +294,7 @@ final class DirectExecutor implements StepContext {
         /** The whole batch's convolution output (before pooling), allocated on first use. */
         INDArray conv() {
             if (conv == null) {
-                conv = Nd4j.create(DataType.FLOAT, convShape);
+                conv = track(Nd4j.create(DataType.FLOAT, convShape));
             }
             return conv;
         }
@@ -314,7 +318,8 @@ final class DirectExecutor implements StepContext {
             long t = start();
             if (c.maxPool() && chunk < batch && !keep) {
                 if (chunkConv == null) {
-                    chunkConv = Nd4j.create(DataType.FLOAT, chunk, convShape[1], convShape[2], convShape[3]);
+                    chunkConv = track(Nd4j.create(DataType.FLOAT, chunk, convShape[1], convShape[2],
+                            convShape[3]));
                 }
                 for (int first = 0; first < batch; first += chunk) {
                     int n = Math.min(chunk, batch - first);
@@ -364,13 +369,13 @@ final class DirectExecutor implements StepContext {
             int channels = c.filters();
             long rows = pre.length() / channels;
             if (normOut == null) {
-                normOut = Nd4j.create(DataType.FLOAT, pre.shape());
+                normOut = track(Nd4j.create(DataType.FLOAT, pre.shape()));
             }
             float[] runningMean = param(c.name() + "/mean").toFloatVector();
             float[] runningVar = param(c.name() + "/var").toFloatVector();
             if (batchStatistics) {
                 if (scratch == null) {
-                    scratch = Nd4j.create(DataType.FLOAT, pre.shape());
+                    scratch = track(Nd4j.create(DataType.FLOAT, pre.shape()));
                 }
                 INDArray p = pre.reshape('c', rows, channels);
                 INDArray squares = scratch.reshape('c', rows, channels);
@@ -456,13 +461,13 @@ final class DirectExecutor implements StepContext {
             int channels = c.filters();
             long rows = dOutMap.length() / channels;
             if (normalized == null) {
-                normalized = Nd4j.create(DataType.FLOAT, target.shape());
+                normalized = track(Nd4j.create(DataType.FLOAT, target.shape()));
                 if (scratch == null) {
-                    scratch = Nd4j.create(DataType.FLOAT, target.shape());
+                    scratch = track(Nd4j.create(DataType.FLOAT, target.shape()));
                 }
-                unitScale = Nd4j.ones(DataType.FLOAT, channels);
-                zeroShift = Nd4j.zeros(DataType.FLOAT, channels);
-                unitVariance = Nd4j.zeros(DataType.FLOAT, channels).addi(1 - GraphBuilder.BATCH_NORM_EPSILON);
+                unitScale = track(Nd4j.ones(DataType.FLOAT, channels));
+                zeroShift = track(Nd4j.zeros(DataType.FLOAT, channels));
+                unitVariance = track(Nd4j.zeros(DataType.FLOAT, channels)).addi(1 - GraphBuilder.BATCH_NORM_EPSILON);
             }
             batchNorm(preNorm(), mean, variance, unitScale, zeroShift, normalized);
             INDArray dz = dOutMap.reshape('c', rows, channels);
@@ -574,34 +579,34 @@ final class DirectExecutor implements StepContext {
                 return;
             }
             if (c.batchNorm() || c.maxPool()) {
-                dMasked = Nd4j.create(DataType.FLOAT, preNorm().shape());
+                dMasked = track(Nd4j.create(DataType.FLOAT, preNorm().shape()));
             }
             if (c.batchNorm() && c.maxPool()) {
-                dPre = Nd4j.create(DataType.FLOAT, pooled.shape());
+                dPre = track(Nd4j.create(DataType.FLOAT, pooled.shape()));
             }
-            dConv = Nd4j.create(DataType.FLOAT, convShape);
-            dInput = Nd4j.create(DataType.FLOAT, in.batchShape(batch));
+            dConv = track(Nd4j.create(DataType.FLOAT, convShape));
+            dInput = track(Nd4j.create(DataType.FLOAT, in.batchShape(batch)));
             int kernel = c.kernel();
             int taps = kernel * kernel * in.channels();
             if (taps <= MAX_COLUMN_TAPS) {
-                columns = Nd4j.create(DataType.FLOAT, batch, convShape[1], convShape[2], taps + 1);
+                columns = track(Nd4j.create(DataType.FLOAT, batch, convShape[1], convShape[2], taps + 1));
                 float[] select = new float[taps * (taps + 1)];
                 for (int tap = 0; tap < taps; tap++) {
                     select[tap * (taps + 1) + tap] = 1f;
                 }
                 selection = Nd4j.create(select, new long[]{kernel, kernel, in.channels(), taps + 1}, 'c');
-                selectionBias = Nd4j.zeros(DataType.FLOAT, taps + 1);
+                selectionBias = track(Nd4j.zeros(DataType.FLOAT, taps + 1));
                 selectionBias.putScalar(taps, 1f);
-                columnProduct = Nd4j.create(DataType.FLOAT, taps + 1, convShape[3]);
+                columnProduct = track(Nd4j.create(DataType.FLOAT, taps + 1, convShape[3]));
             } else {
                 int height = in.height() + 2 * pad;
                 int width = in.width() + 2 * pad;
-                dConvPadded = Nd4j.zeros(DataType.FLOAT, batch, height, width, convShape[3]);
+                dConvPadded = track(Nd4j.zeros(DataType.FLOAT, batch, height, width, convShape[3]));
                 dConvInterior = dConvPadded.get(NDArrayIndex.all(), NDArrayIndex.interval(0, convShape[1]),
                         NDArrayIndex.interval(0, convShape[2]), NDArrayIndex.all());
-                weightRows = Nd4j.create(DataType.FLOAT, (long) taps, convShape[3]);
+                weightRows = track(Nd4j.create(DataType.FLOAT, (long) taps, convShape[3]));
                 if (pad > 0) {
-                    xPadded = Nd4j.zeros(DataType.FLOAT, batch, height, width, in.channels());
+                    xPadded = track(Nd4j.zeros(DataType.FLOAT, batch, height, width, in.channels()));
                     xInterior = xPadded.get(NDArrayIndex.all(), NDArrayIndex.interval(pad, pad + in.height()),
                             NDArrayIndex.interval(pad, pad + in.width()), NDArrayIndex.all());
                 }
@@ -620,7 +625,7 @@ final class DirectExecutor implements StepContext {
         ResidualBlock(Residual r, int batch, Shape in, boolean batchStatistics) {
             first = new ConvUnit(r.conv("/a"), batch, in, batchStatistics);
             second = new ConvUnit(r.conv("/b"), batch, in, batchStatistics);
-            out = Nd4j.create(DataType.FLOAT, in.batchShape(batch));
+            out = track(Nd4j.create(DataType.FLOAT, in.batchShape(batch)));
         }
 
         @Override
@@ -636,8 +641,8 @@ final class DirectExecutor implements StepContext {
         @Override
         public INDArray backward(INDArray x, INDArray dOut, boolean needInput, Map<String, INDArray> grads) {
             if (dSum == null) {
-                dSum = Nd4j.create(DataType.FLOAT, out.shape());
-                dInput = Nd4j.create(DataType.FLOAT, out.shape());
+                dSum = track(Nd4j.create(DataType.FLOAT, out.shape()));
+                dInput = track(Nd4j.create(DataType.FLOAT, out.shape()));
             }
             long t = start();
             Nd4j.exec(DynamicCustomOp.builder("relu_bp").addInputs(out, dOut).addOutputs(dSum)
@@ -659,7 +664,7 @@ final class DirectExecutor implements StepContext {
         private INDArray dInput;
 
         AveragePool(int batch, Shape in) {
-            out = Nd4j.create(DataType.FLOAT, batch, in.channels());
+            out = track(Nd4j.create(DataType.FLOAT, batch, in.channels()));
         }
 
         @Override
@@ -675,7 +680,7 @@ final class DirectExecutor implements StepContext {
                 return null;
             }
             if (dInput == null) {
-                dInput = Nd4j.create(DataType.FLOAT, x.shape());
+                dInput = track(Nd4j.create(DataType.FLOAT, x.shape()));
             }
             Nd4j.exec(DynamicCustomOp.builder("reduce_mean_bp").addInputs(x, dOut).addOutputs(dInput)
                     .addIntegerArguments(1, 2).build());
@@ -737,7 +742,7 @@ final class DirectExecutor implements StepContext {
             this.batch = batch;
             this.inputSize = in.size();
             this.inputShape = in.batchShape(batch);
-            z = Nd4j.create(DataType.FLOAT, batch, out.size());
+            z = track(Nd4j.create(DataType.FLOAT, batch, out.size()));
         }
 
         /** This layer's op of that role, built on first use and reused with these buffers afterwards. */
@@ -768,7 +773,7 @@ final class DirectExecutor implements StepContext {
             INDArray g = dOut;
             if (dense.relu()) {
                 if (dz == null) {
-                    dz = Nd4j.create(DataType.FLOAT, z.shape());
+                    dz = track(Nd4j.create(DataType.FLOAT, z.shape()));
                 }
                 g = dz;
                 op("relu_bp", () -> new ReusableOp("relu_bp", new INDArray[]{z, dOut}, new INDArray[]{dz})
@@ -788,7 +793,7 @@ final class DirectExecutor implements StepContext {
             INDArray result = null;
             if (needInput) {
                 if (dInput == null) {
-                    dInput = Nd4j.create(DataType.FLOAT, batch, inputSize);
+                    dInput = track(Nd4j.create(DataType.FLOAT, batch, inputSize));
                 }
                 op("input gradient", () -> new ReusableOp("matmul", new INDArray[]{dzFinal, w},
                         new INDArray[]{dInput}).ints(0, 1, 0)).input(0, g).run();
@@ -803,7 +808,7 @@ final class DirectExecutor implements StepContext {
 
     @Override
     public INDArray gradient(String name) {
-        return gradients.computeIfAbsent(name, n -> Nd4j.create(DataType.FLOAT, param(n).shape()));
+        return gradients.computeIfAbsent(name, n -> track(Nd4j.create(DataType.FLOAT, param(n).shape())));
     }
 
     @Override
@@ -818,7 +823,7 @@ final class DirectExecutor implements StepContext {
     /** A row of {@code n} ones (a view of one shared buffer): sums over rows as matrix products. */
     private INDArray ones(long n) {
         if (ones == null || ones.length() < n) {
-            ones = Nd4j.ones(DataType.FLOAT, 1, n);
+            ones = track(Nd4j.ones(DataType.FLOAT, 1, n));
         }
         return ones.length() == n ? ones : ones.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, n))
                 .reshape(1, n);
@@ -857,6 +862,49 @@ final class DirectExecutor implements StepContext {
     /** An element-wise op with broadcasting ([rows, C] with [1, C]), e.g. {@code add}, {@code multiply}. */
     private static void binary(String op, INDArray a, INDArray b, INDArray out) {
         Nd4j.exec(DynamicCustomOp.builder(op).addInputs(a, b).addOutputs(out).build());
+    }
+
+    @Override
+    public INDArray track(INDArray array) {
+        if (allocated.size() % 256 == 255) {
+            allocated.removeIf(r -> r.get() == null);
+        }
+        allocated.add(new java.lang.ref.WeakReference<>(array));
+        return array;
+    }
+
+    @Override
+    public DnnlConvolution track(DnnlConvolution convolution) {
+        convolutions.removeIf(r -> r.get() == null);
+        convolutions.add(new java.lang.ref.WeakReference<>(convolution));
+        return convolution;
+    }
+
+    /**
+     * Frees every buffer and oneDNN primitive this executor made, now (not when the garbage collector finds them);
+     * the parameters are the caller's. Not usable afterwards.
+     */
+    void close() {
+        buffers.clear();
+        for (java.lang.ref.WeakReference<INDArray> r : allocated) {
+            INDArray a = r.get();
+            if (a != null && a.closeable()) {
+                a.close();
+            }
+        }
+        allocated.clear();
+        ones = null;
+        for (java.lang.ref.WeakReference<DnnlConvolution> r : convolutions) {
+            DnnlConvolution c = r.get();
+            if (c != null) {
+                c.close();
+            }
+        }
+        convolutions.clear();
+        if (stream != null) {
+            stream.close();
+            stream = null;
+        }
     }
 
     @Override

@@ -70,4 +70,9 @@ final class DirectInferenceGraph extends InferenceGraph {
         }
         return out;
     }
+
+    @Override
+    public void close() {
+        executor.close();
+    }
 }

@@ -102,6 +102,23 @@ final class DnnlConvolution {
                 DNNL_ARG_DST, dstMemory);
     }
 
+    /**
+     * Frees the primitives and the buffers oneDNN owns (the weights in its layout) now rather than when the garbage
+     * collector finds them: a retired model gives its native memory back at once. Not usable afterwards.
+     */
+    void close() {
+        if (backward != null) {
+            backward.close();
+            backward = null;
+        }
+        // the argument maps and reorders hold references to the memories: free them first, so that the buffers go
+        forwardArgs.close();
+        loadWeights.close();
+        forward.close();
+        weights.close();
+        forwardDesc.close();
+    }
+
     /** Which implementation oneDNN chose for the forward pass (for logs and benchmarks). */
     String implementation() {
         return forwardDesc.impl_info_str().getString();
@@ -219,6 +236,19 @@ final class DnnlConvolution {
                     OneDnn.engine(), hint));
             eltwiseArgs = OneDnn.args(DNNL_ARG_DST, eltDst, DNNL_ARG_DIFF_DST, eltDiffDst, DNNL_ARG_DIFF_SRC,
                     eltDiffSrc);
+        }
+
+        void close() {
+            dataArgs.close();
+            weightsArgs.close();
+            eltwiseArgs.close();
+            loadDataWeights.close();
+            storeDiffWeights.close();
+            data.close();
+            weights.close();
+            eltwise.close();
+            dataWeights.close();
+            diffWeights.close();
         }
     }
 }

@@ -49,8 +49,8 @@ final class FoldedConv {
         INDArray w = context.param(prefix + "/W");
         this.channels = channels;
         this.taps = w.length() / channels;
-        this.foldedWeights = Nd4j.create(DataType.FLOAT, w.shape());
-        this.foldedBias = Nd4j.create(DataType.FLOAT, channels);
+        this.foldedWeights = context.track(Nd4j.create(DataType.FLOAT, w.shape()));
+        this.foldedBias = context.track(Nd4j.create(DataType.FLOAT, channels));
         this.inShape = inShape;
     }
 
@@ -82,9 +82,9 @@ final class FoldedConv {
      */
     INDArray backward(INDArray x, INDArray out, INDArray dOut, boolean needInput, Map<String, INDArray> grads) {
         if (dFoldedWeights == null) {
-            dPre = relu6 ? Nd4j.create(DataType.FLOAT, out.shape()) : null;
-            dFoldedWeights = Nd4j.create(DataType.FLOAT, foldedWeights.shape());
-            dFoldedBias = Nd4j.create(DataType.FLOAT, channels);
+            dPre = relu6 ? context.track(Nd4j.create(DataType.FLOAT, out.shape())) : null;
+            dFoldedWeights = context.track(Nd4j.create(DataType.FLOAT, foldedWeights.shape()));
+            dFoldedBias = context.track(Nd4j.create(DataType.FLOAT, channels));
         }
         long t = context.start();
         INDArray g = dOut;
@@ -112,7 +112,7 @@ final class FoldedConv {
             return null;
         }
         if (dInput == null) {
-            dInput = Nd4j.create(DataType.FLOAT, inShape);
+            dInput = context.track(Nd4j.create(DataType.FLOAT, inShape));
         }
         t = context.start();
         conv.backwardData(g, dInput);

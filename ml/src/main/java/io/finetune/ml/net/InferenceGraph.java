@@ -2,8 +2,11 @@ package io.finetune.ml.net;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** A forward-only graph over part of a network; one caller at a time (callers synchronize). */
-public abstract class InferenceGraph {
+/**
+ * A forward-only graph over part of a network; one caller at a time (callers synchronize). Closing it frees the
+ * native buffers it made for its activations (the network's parameters are the network's); not usable afterwards.
+ */
+public abstract class InferenceGraph implements AutoCloseable {
     private final Shape input;
     private final Shape output;
 
@@ -25,4 +28,7 @@ public abstract class InferenceGraph {
 
     /** Softmax of the logits; only for a graph that ends at the classifier. */
     public abstract INDArray probabilities(INDArray batch);
+
+    @Override
+    public abstract void close();
 }

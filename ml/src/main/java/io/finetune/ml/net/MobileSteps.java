@@ -46,13 +46,15 @@ final class MobileSteps {
         ConvBnStep(StepContext context, ConvBn layer, int batch, Shape in, boolean trainable) {
             this.context = context;
             this.layer = layer;
-            DnnlConvolution c = new DnnlConvolution(context.stream(), batch, in.height(), in.width(), in.channels(),
-                    layer.filters(), layer.kernel(), layer.stride(), false, layer.relu6(), false, trainable);
+            DnnlConvolution c = context.track(new DnnlConvolution(context.stream(), batch, in.height(), in.width(),
+                    in.channels(), layer.filters(), layer.kernel(), layer.stride(), false, layer.relu6(), false,
+                    trainable));
             this.conv = new FoldedConv(context, layer.name(), c, layer.filters(), layer.relu6(), trainable,
                     in.batchShape(batch));
-            out = Nd4j.create(DataType.FLOAT, batch, MobileLayers.sameOutput(in.height(), layer.stride()),
-                    MobileLayers.sameOutput(in.width(), layer.stride()), layer.filters());
-            pooled = layer.pool() ? Nd4j.create(DataType.FLOAT, batch, layer.filters()) : null;
+            out = context.track(Nd4j.create(DataType.FLOAT, batch,
+                    MobileLayers.sameOutput(in.height(), layer.stride()),
+                    MobileLayers.sameOutput(in.width(), layer.stride()), layer.filters()));
+            pooled = layer.pool() ? context.track(Nd4j.create(DataType.FLOAT, batch, layer.filters())) : null;
         }
 
         @Override
@@ -73,7 +75,7 @@ final class MobileSteps {
             INDArray d = dOut;
             if (layer.pool()) {
                 if (dMap == null) {
-                    dMap = Nd4j.create(DataType.FLOAT, out.shape());
+                    dMap = context.track(Nd4j.create(DataType.FLOAT, out.shape()));
                 }
                 long t = context.start();
                 Nd4j.exec(DynamicCustomOp.builder("reduce_mean_bp").addInputs(out, dOut).addOutputs(dMap)
@@ -110,24 +112,24 @@ final class MobileSteps {
             int ow = MobileLayers.sameOutput(in.width(), layer.stride());
             String n = layer.name();
             if (layer.expands()) {
-                DnnlConvolution c = new DnnlConvolution(context.stream(), batch, in.height(), in.width(),
-                        in.channels(), hidden, 1, 1, false, true, false, trainable);
+                DnnlConvolution c = context.track(new DnnlConvolution(context.stream(), batch, in.height(), in.width(),
+                        in.channels(), hidden, 1, 1, false, true, false, trainable));
                 expand = new FoldedConv(context, n + "/expand", c, hidden, true, trainable, in.batchShape(batch));
-                expanded = Nd4j.create(DataType.FLOAT, batch, in.height(), in.width(), hidden);
+                expanded = context.track(Nd4j.create(DataType.FLOAT, batch, in.height(), in.width(), hidden));
             } else {
                 expand = null;
                 expanded = null;
             }
-            DnnlConvolution dw = new DnnlConvolution(context.stream(), batch, in.height(), in.width(), hidden,
-                    hidden, layer.kernel(), layer.stride(), true, true, false, trainable);
+            DnnlConvolution dw = context.track(new DnnlConvolution(context.stream(), batch, in.height(), in.width(),
+                    hidden, hidden, layer.kernel(), layer.stride(), true, true, false, trainable));
             depthwise = new FoldedConv(context, n + "/depthwise", dw, hidden, true, trainable,
                     new long[]{batch, in.height(), in.width(), hidden});
-            DnnlConvolution pw = new DnnlConvolution(context.stream(), batch, oh, ow, hidden, layer.filters(), 1, 1,
-                    false, false, residual, trainable);
+            DnnlConvolution pw = context.track(new DnnlConvolution(context.stream(), batch, oh, ow, hidden,
+                    layer.filters(), 1, 1, false, false, residual, trainable));
             project = new FoldedConv(context, n + "/project", pw, layer.filters(), false, trainable,
                     new long[]{batch, oh, ow, hidden});
-            filtered = Nd4j.create(DataType.FLOAT, batch, oh, ow, hidden);
-            out = Nd4j.create(DataType.FLOAT, batch, oh, ow, layer.filters());
+            filtered = context.track(Nd4j.create(DataType.FLOAT, batch, oh, ow, hidden));
+            out = context.track(Nd4j.create(DataType.FLOAT, batch, oh, ow, layer.filters()));
         }
 
         @Override
@@ -160,7 +162,7 @@ final class MobileSteps {
                 return dx;
             }
             if (dInput == null) {
-                dInput = Nd4j.create(DataType.FLOAT, x.shape());
+                dInput = context.track(Nd4j.create(DataType.FLOAT, x.shape()));
             }
             long t = context.start();
             Nd4j.exec(DynamicCustomOp.builder("add").addInputs(dx, dOut).addOutputs(dInput).build());

@@ -110,6 +110,18 @@ public final class Network {
         return architecture.params(imageSize, numClasses).get(layer).stream().map(ParamSpec::name).toList();
     }
 
+    /**
+     * Frees the parameters' native buffers now (not when the collector finds them); for a network nothing else
+     * uses any more (a retired model). Not usable afterwards.
+     */
+    public void release() {
+        for (INDArray p : params.values()) {
+            if (p.closeable()) {
+                p.close();
+            }
+        }
+    }
+
     public Network copy() {
         Map<String, INDArray> copy = new LinkedHashMap<>();
         params.forEach((k, v) -> copy.put(k, v.dup()));

@@ -114,5 +114,11 @@ final class OneDnn {
         void run(stream s) {
             OneDnn.run(primitive, s, args);
         }
+
+        /** Frees the primitive and its argument map (which holds references to both memories). */
+        void close() {
+            args.close();
+            primitive.close();
+        }
     }
 }

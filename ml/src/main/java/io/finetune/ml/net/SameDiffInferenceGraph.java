@@ -23,4 +23,13 @@ final class SameDiffInferenceGraph extends InferenceGraph {
     public INDArray probabilities(INDArray batch) {
         return sd.output(Map.of("input", batch), "probabilities").get("probabilities");
     }
+
+    /**
+     * SameDiff in DL4J 1.0.0-M2.1 has no way to free its session arrays early: they go with the collector (the
+     * parameters are freed by {@link Network#release}). Every architecture this project ships runs direct.
+     */
+    @Override
+    public void close() {
+        // nothing to free early
+    }
 }

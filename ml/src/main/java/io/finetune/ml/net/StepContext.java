@@ -14,6 +14,12 @@ interface StepContext {
     /** The executor's oneDNN stream (one per executor: a stream serves one thread at a time). */
     stream stream();
 
+    /** Registers an array this executor allocated, so that closing the executor frees it; returns it. */
+    INDArray track(INDArray array);
+
+    /** Registers a oneDNN convolution, closed with the executor; returns it. */
+    DnnlConvolution track(DnnlConvolution convolution);
+
     /** A start time for {@link #stop}, or 0 when timings are off. */
     long start();
 
