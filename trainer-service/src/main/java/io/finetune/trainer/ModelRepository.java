@@ -5,6 +5,7 @@ import io.finetune.contracts.ModelManifest;
 import io.finetune.contracts.ModelPointer;
 import io.finetune.contracts.ModelRef;
 import io.finetune.contracts.ObjectLayout;
+import io.finetune.service.ExclusiveWrites;
 import io.finetune.service.ObjectStore;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
