@@ -174,6 +174,14 @@ class GatewayApiIT {
         JsonNode field = JSON.readTree(r.body()).get("fields").get(0);
         assertEquals("hyperParameters.epochs", field.get("field").asText(), r.body());
         assertTrue(field.get("message").asText().contains("found 0"), r.body());
+        String unknownArchitecture = "unknown-arch-" + System.nanoTime();
+        HttpResponse<String> vgg = client.postJson("/api/v1/jobs", TrainingFixtures.finetuneRequest(
+                unknownArchitecture).replace("\"res-cnn\"", "\"vgg-16\""), KEY);
+        assertEquals(400, vgg.statusCode(), "refused at once, not FAILED later in the trainer: " + vgg.body());
+        assertEquals(List.of("architecture"), JSON.readTree(vgg.body()).get("fields").findValuesAsText("field"));
+        assertTrue(vgg.body().contains("found 'vgg-16'") && vgg.body().contains("efficientnet-lite0"), vgg.body());
+        assertTrue(TopicsAccess.recordsWithKey(infra.kafkaBootstrap(), Topics.TRAINING_COMMANDS, unknownArchitecture)
+                .isEmpty(), "nothing published");
         HttpResponse<String> noKind = client.postJson("/api/v1/jobs", "{\"modelName\": \"x\"}", KEY);
         assertEquals(400, noKind.statusCode(), noKind.body());
         assertTrue(noKind.body().contains("kind"), noKind.body());
