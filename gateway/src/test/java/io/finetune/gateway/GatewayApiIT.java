@@ -369,6 +369,20 @@ class GatewayApiIT {
     }
 
     @Test
+    void chunkedBodiesOnRoutesWithSmallLimitsAre411() throws Exception {
+        for (String path : List.of("/api/v1/predict/flowers", "/api/v1/jobs", "/api/v1/datasets/flowers/import")) {
+            byte[] body = new byte[300_000]; // over both small limits, sent without a length
+            HttpResponse<String> r = client.send(client.request(path).header("Content-Type", path.contains("predict")
+                            ? "image/png" : "application/json").header("X-API-Key", KEY)
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)))
+                    .build());
+            assertEquals(411, r.statusCode(), path + ": " + r.body());
+            assertTrue(r.body().contains("expected a Content-Length of at most") && r.body().contains("chunked"),
+                    r.body());
+        }
+    }
+
+    @Test
     void corsAllowsOnlyTheConfiguredOrigin() throws Exception {
         HttpResponse<String> ok = client.send(client.request("/api/v1/jobs")
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "http://ui.example")
