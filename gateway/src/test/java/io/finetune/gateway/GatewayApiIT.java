@@ -383,6 +383,33 @@ class GatewayApiIT {
     }
 
     @Test
+    void aBoundedJobViewDropsFinishedJobsFromMemoryAndStillAnswersThemFromTheTopics() throws Exception {
+        String oldJob = "old-" + System.nanoTime();
+        assertEquals(202, client.postJson("/api/v1/jobs", TrainingFixtures.finetuneRequest(oldJob), KEY).statusCode());
+        TopicsAccess.send(infra.kafkaBootstrap(), Topics.TRAINING_EVENTS, oldJob, ContractCodec.encode(
+                TrainingFixtures.event(oldJob, TrainingEventType.EPOCH_COMPLETED, JobKind.FINETUNE, 1, 0.61)));
+        TopicsAccess.send(infra.kafkaBootstrap(), Topics.TRAINING_EVENTS, oldJob, ContractCodec.encode(
+                TrainingFixtures.event(oldJob, TrainingEventType.FAILED, JobKind.FINETUNE, 1, 0)));
+        for (int i = 0; i < 3; i++) { // newer jobs, so the old one is among the finished ones updated longest ago
+            String newer = "newer-" + i + "-" + System.nanoTime();
+            assertEquals(202, client.postJson("/api/v1/jobs", TrainingFixtures.finetuneRequest(newer), KEY)
+                    .statusCode());
+        }
+        try (EmbeddedServer small = startGateway(Map.of("finetune.gateway.jobs-view.max-jobs", 2))) {
+            GatewayClient c = new GatewayClient("http://127.0.0.1:" + small.getPort());
+            await().atMost(Duration.ofSeconds(30)).until(() -> management(small).get("/health/readiness")
+                    .statusCode() == 200);
+            assertFalse(c.get("/api/v1/jobs?limit=1000").body().contains(oldJob), "dropped from memory");
+            HttpResponse<String> old = c.get("/api/v1/jobs/" + oldJob);
+            assertEquals(200, old.statusCode(), old.body());
+            JsonNode view = JSON.readTree(old.body());
+            assertEquals("FAILED", view.get("status").asText(), old.body());
+            assertEquals(1, view.get("epochs").size(), "its whole history, read back from the topics");
+            assertEquals(404, c.get("/api/v1/jobs/never-" + System.nanoTime()).statusCode());
+        }
+    }
+
+    @Test
     void corsAllowsOnlyTheConfiguredOrigin() throws Exception {
         HttpResponse<String> ok = client.send(client.request("/api/v1/jobs")
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "http://ui.example")
