@@ -121,7 +121,10 @@ public final class ContractValidator {
             errors.add(new FieldError("baseModel", "expected none for " + c.kind() + " (only FINETUNE starts from a "
                     + "base model), found " + c.baseModel().name()));
         }
-        notBlank("architecture", c.architecture(), errors);
+        if (c.architecture() == null || !ArchitectureNames.ALL.contains(c.architecture())) {
+            errors.add(new FieldError("architecture", "expected one of " + ArchitectureNames.ALL + ", found "
+                    + (c.architecture() == null ? "nothing" : "'" + c.architecture() + "'")));
+        }
         HyperParameters h = c.hyperParameters();
         if (h == null) {
             errors.add(new FieldError("hyperParameters", "expected epochs, batchSize, learningRate and imageSize, "

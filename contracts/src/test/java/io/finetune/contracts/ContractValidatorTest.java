@@ -74,6 +74,19 @@ class ContractValidatorTest {
     }
 
     @Test
+    void anArchitectureOutsideTheRegistryIsRejectedNamingTheKnownOnes() {
+        var c = new TrainingCommand(1, "j", JobKind.FINETUNE, "m", new DatasetRef("d", "1"), new ModelRef("b", "1"),
+                "vgg-16", HP, 1L);
+        List<FieldError> errors = ContractValidator.validate(c);
+        assertEquals(List.of("architecture"), errors.stream().map(FieldError::field).toList());
+        assertEquals("expected one of " + ArchitectureNames.ALL + ", found 'vgg-16'", errors.get(0).message());
+        for (String known : ArchitectureNames.ALL) {
+            assertEquals(List.of(), fields(new TrainingCommand(1, "j", JobKind.FINETUNE, "m", new DatasetRef("d", "1"),
+                    new ModelRef("b", "1"), known, HP, 1L)), known);
+        }
+    }
+
+    @Test
     void cancelNeedsOnlyTheJobId() {
         assertEquals(List.of(), fields(new TrainingCommand(1, "job-7", JobKind.CANCEL, null, null, null, null, null,
                 null)));

@@ -3,6 +3,7 @@ package io.finetune.dataset;
 import io.finetune.contracts.ContractCodec;
 import io.finetune.contracts.DatasetSummary;
 import io.finetune.contracts.ObjectLayout;
+import io.finetune.service.ExclusiveWrites;
 import io.finetune.service.ObjectStore;
 import io.micronaut.context.event.StartupEvent;
 import io.micronaut.runtime.event.annotation.EventListener;
@@ -24,8 +25,9 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Hands out dataset version numbers and cleans up after interrupted ingests. A version is reserved by writing its
- * {@code _INGESTING} marker (naming this process) before any image; it becomes visible when its manifest is
+ * Hands out dataset version numbers and cleans up after interrupted ingests. A version is reserved by creating its
+ * {@code _INGESTING} marker (naming this process) with a conditional PUT before any image, so two processes (two
+ * replicas, or both sides of a rolling update) never take the same version; it becomes visible when its manifest is
  * written, after which the marker is removed. A version with objects but no manifest whose marker is gone, or
  * whose owner is dead (same host, pid no longer running) or silent for {@code staleIngestAfter}, is deleted, at
  * start-up, before every reservation, and periodically. The marker of a visible version is removed only after its
@@ -35,7 +37,9 @@ import java.util.concurrent.ConcurrentHashMap;
 @Singleton
 public class VersionReservations {
     private static final Logger LOG = LoggerFactory.getLogger(VersionReservations.class);
+    private static final int MAX_CLAIM_ATTEMPTS = 100;
     private final ObjectStore store;
+    private final ExclusiveWrites exclusive;
     private final Duration staleAfter;
     private final String owner = UUID.randomUUID().toString();
     private final String host = hostName();
@@ -46,8 +50,10 @@ public class VersionReservations {
 
     private final DatasetEvents events;
 
-    public VersionReservations(ObjectStore store, DatasetConfiguration configuration, DatasetEvents events) {
+    public VersionReservations(ObjectStore store, ExclusiveWrites exclusive, DatasetConfiguration configuration,
+                               DatasetEvents events) {
         this.store = store;
+        this.exclusive = exclusive;
         this.events = events;
         this.staleAfter = configuration.staleIngestAfter();
     }
@@ -69,16 +75,42 @@ public class VersionReservations {
         }
     }
 
-    /** Reserves the next version of {@code name} (after cleaning up interrupted ones) for an ingest from source. */
+    /**
+     * Reserves the next version of {@code name} (after cleaning up interrupted ones) for an ingest from source: its
+     * marker is created with a conditional PUT, so of two processes that chose the same number exactly one gets it;
+     * the other tries the next number.
+     */
     public String reserve(String name, String source) {
         synchronized (lock(name)) {
             cleanUp(name);
-            int next = versions(name).stream().mapToInt(Integer::parseInt).max().orElse(0) + 1;
-            String version = Integer.toString(next);
-            active.add(key(name, version));
-            heartbeat(name, version, source, Instant.now(), 0, 0);
-            return version;
+            int first = versions(name).stream().mapToInt(Integer::parseInt).max().orElse(0) + 1;
+            for (int next = first; next < first + MAX_CLAIM_ATTEMPTS; next++) {
+                String version = Integer.toString(next);
+                if (claim(name, version, source)) {
+                    return version;
+                }
+            }
+            throw new IllegalStateException("expected to reserve a version of dataset " + name + " among "
+                    + first + ".." + (first + MAX_CLAIM_ATTEMPTS - 1) + ", found every one taken by other writers");
         }
+    }
+
+    private boolean claim(String name, String version, String source) {
+        String marker = ObjectLayout.datasetIngestMarker(name, version);
+        Instant now = Instant.now();
+        byte[] claim = ContractCodec.encode(new IngestMarker(owner, host, pid, processStart, now, now, source, 0, 0));
+        active.add(key(name, version));
+        if (!exclusive.createIfAbsent(marker, claim, "application/json")) {
+            active.remove(key(name, version));
+            return false;
+        }
+        if (visible(name, version)) {
+            // Our listing predates a version another process finished (and whose marker it already removed).
+            store.delete(marker);
+            active.remove(key(name, version));
+            return false;
+        }
+        return true;
     }
 
     public void heartbeat(String name, String version, String source, Instant startedAt, int processed, int total) {

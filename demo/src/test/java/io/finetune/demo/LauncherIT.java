@@ -44,7 +44,7 @@ class LauncherIT {
         Map<String, String> env = new java.util.HashMap<>();
         env.put("FINETUNE_LOCAL_DIR", local.toString());
         for (String port : java.util.List.of("KAFKA", "KAFKA_CONTROLLER", "MINIO", "MINIO_CONSOLE", "PROMETHEUS",
-                "GATEWAY", "DATASET", "TRAINER", "INFERENCE")) {
+                "GATEWAY", "GATEWAY_MANAGEMENT", "DATASET", "TRAINER", "INFERENCE")) {
             env.put("FINETUNE_" + port + "_PORT", Integer.toString(FreePorts.next()));
         }
         return env;

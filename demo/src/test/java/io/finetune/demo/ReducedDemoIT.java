@@ -50,7 +50,7 @@ class ReducedDemoIT {
         DemoData.deleteRecursively(LOCAL.resolve("run"));
         ENV.put("FINETUNE_LOCAL_DIR", LOCAL.toString());
         for (String port : List.of("KAFKA", "KAFKA_CONTROLLER", "MINIO", "MINIO_CONSOLE", "PROMETHEUS", "GATEWAY",
-                "DATASET", "TRAINER", "INFERENCE")) {
+                "GATEWAY_MANAGEMENT", "DATASET", "TRAINER", "INFERENCE")) {
             ENV.put("FINETUNE_" + port + "_PORT", Integer.toString(FreePorts.next()));
         }
         ENV.put("FINETUNE_DATASETS", RepositoryLayout.datasets().get().toString());

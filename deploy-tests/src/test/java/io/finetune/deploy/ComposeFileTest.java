@@ -74,8 +74,10 @@ class ComposeFileTest {
             assertEquals(List.of(port + ":" + port), svc.get("ports"),
                     s.module + ": expected the port of application.yml (" + port + ") published as is");
             List<Object> test = Yamls.list(Yamls.map(svc.get("healthcheck"), "healthcheck").get("test"), "test");
-            assertEquals("http://localhost:" + port + "/health", test.get(test.size() - 1),
-                    s.module + ": expected the health check on the service port's /health");
+            int management = ServiceConfig.of(s).managementPort();
+            assertEquals("http://localhost:" + management + "/health", test.get(test.size() - 1),
+                    s.module + ": expected the health check on the management port's /health (the service port's, "
+                            + "unless the service has a management port of its own)");
         }
     }
 
@@ -135,9 +137,8 @@ class ComposeFileTest {
         Map<String, String> targets = PrometheusConfigTest.scrapeTargets(PrometheusConfigTest.DIR
                 .resolve("prometheus-compose.yml"));
         for (FinetuneService s : FinetuneService.values()) {
-            List<Object> ports = Yamls.list(service(s.module).get("ports"), "ports");
-            String containerPort = ((String) ports.get(0)).split(":")[1];
-            assertEquals(s.module + ":" + containerPort, targets.get(s.module), "prometheus target of " + s.module);
+            assertEquals(s.module + ":" + ServiceConfig.of(s).managementPort(), targets.get(s.module),
+                    "prometheus target of " + s.module);
         }
         List<Object> volumes = Yamls.list(service("prometheus").get("volumes"), "prometheus.volumes");
         assertTrue(volumes.contains("./deploy/observability/prometheus/prometheus-compose.yml:/etc/prometheus/prometheus.yml:ro"));

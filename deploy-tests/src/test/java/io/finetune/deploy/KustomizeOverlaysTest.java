@@ -132,6 +132,7 @@ class KustomizeOverlaysTest {
         RenderedOverlay r = RenderedOverlay.of(overlay);
         for (FinetuneService s : FinetuneService.values()) {
             int port = ServiceConfig.of(s).port();
+            int management = ServiceConfig.of(s).managementPort();
             Container c = container(r, s);
             assertEquals(port, c.getPorts().get(0).getContainerPort(), overlay + " " + s.module + ": container port");
             assertEquals(port, r.one(Service.class, s.module).getSpec().getPorts().get(0).getPort());
@@ -141,7 +142,8 @@ class KustomizeOverlaysTest {
                 assertNotNull(get, overlay + " " + s.module + ": expected HTTP probes");
                 assertTrue(HEALTH_PATHS.contains(get.getPath()), overlay + " " + s.module + ": expected a probe path in "
                         + HEALTH_PATHS + ", found " + get.getPath());
-                assertEquals(port, containerPort(c, get.getPort()), overlay + " " + s.module + ": probe port");
+                assertEquals(management, containerPort(c, get.getPort()), overlay + " " + s.module
+                        + ": probe port (the management port)");
             }
             assertEquals("/health/readiness", c.getReadinessProbe().getHttpGet().getPath());
             assertEquals("/health/liveness", c.getLivenessProbe().getHttpGet().getPath());
@@ -290,13 +292,19 @@ class KustomizeOverlaysTest {
             Map<String, Object> spec = Yamls.map(sm.getAdditionalProperties().get("spec"), "ServiceMonitor.spec");
             Map<String, Object> selector = Yamls.map(Yamls.map(spec.get("selector"), "selector").get("matchLabels"), "ml");
             String jobLabel = (String) spec.get("jobLabel");
-            Map<String, Object> endpoint = Yamls.map(Yamls.list(spec.get("endpoints"), "endpoints").get(0), "endpoint");
-            assertEquals("/prometheus", endpoint.get("path"));
+            Set<Object> endpointPorts = new TreeSet<>();
+            for (Object e : Yamls.list(spec.get("endpoints"), "endpoints")) {
+                Map<String, Object> endpoint = Yamls.map(e, "endpoint");
+                assertEquals("/prometheus", endpoint.get("path"));
+                endpointPorts.add(endpoint.get("port"));
+            }
             for (Service svc : r.all(Service.class)) {
                 Map<String, String> labels = svc.getMetadata().getLabels();
                 if (labels.entrySet().containsAll(selector.entrySet())) {
-                    assertTrue(svc.getSpec().getPorts().stream().anyMatch(p -> p.getName().equals(endpoint.get("port"))),
-                            "Service " + svc.getMetadata().getName() + ": expected port " + endpoint.get("port"));
+                    // exactly one: a second would scrape a port without /prometheus (the gateway's public one)
+                    assertEquals(1, svc.getSpec().getPorts().stream().filter(p -> endpointPorts.contains(p.getName()))
+                            .count(), "Service " + svc.getMetadata().getName() + ": expected exactly one port of "
+                            + endpointPorts);
                     scraped.add(labels.get(jobLabel));
                 }
             }

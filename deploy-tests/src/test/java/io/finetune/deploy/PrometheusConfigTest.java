@@ -74,7 +74,7 @@ class PrometheusConfigTest {
             ServiceConfig config = ServiceConfig.of(s);
             assertTrue(config.prometheusEndpointEnabled(), s.module + ": expected endpoints.prometheus enabled and "
                     + "not sensitive in application.yml");
-            expected.put(s.module, "127.0.0.1:" + config.port());
+            expected.put(s.module, "127.0.0.1:" + config.managementPort());
         }
         assertScrapes(DIR.resolve("prometheus.yml"), expected);
     }
@@ -84,7 +84,7 @@ class PrometheusConfigTest {
         Map<String, String> expected = new LinkedHashMap<>();
         for (FinetuneService s : FinetuneService.values()) {
             ComposeFileTest.service(s.module);
-            expected.put(s.module, s.module + ":" + ServiceConfig.of(s).port());
+            expected.put(s.module, s.module + ":" + ServiceConfig.of(s).managementPort());
         }
         assertScrapes(DIR.resolve("prometheus-compose.yml"), expected);
     }

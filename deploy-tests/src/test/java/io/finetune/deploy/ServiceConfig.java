@@ -75,6 +75,26 @@ final class ServiceConfig {
         return p;
     }
 
+    /**
+     * Where {@code /health} and {@code /prometheus} answer: {@code endpoints.all.port} (a number, or the default of
+     * its {@code ${ENV:default}} placeholder) when the service has a management port of its own, else {@link #port}.
+     */
+    int managementPort() {
+        Object port = applicationYml.get("endpoints.all.port");
+        if (port == null) {
+            return port();
+        }
+        if (port instanceof Integer p) {
+            return p;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$\\{[A-Z0-9_]+:(\\d+)}").matcher(port.toString());
+        if (!m.matches()) {
+            throw new IllegalStateException("expected endpoints.all.port in " + service.module + "/src/main/resources/"
+                    + "application.yml to be a number or ${ENV:number}, found " + port);
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
     boolean prometheusEndpointEnabled() {
         return Boolean.TRUE.equals(applicationYml.get("endpoints.prometheus.enabled"))
                 && Boolean.FALSE.equals(applicationYml.get("endpoints.prometheus.sensitive"));

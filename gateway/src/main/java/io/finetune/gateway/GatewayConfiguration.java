@@ -14,14 +14,15 @@ import java.util.Objects;
  * @param apiKeys           keys accepted in {@code X-API-Key} or {@code Authorization: Bearer}; env
  *                          {@code FINETUNE_GATEWAY_API_KEYS} (comma-separated). None configured: every mutating
  *                          request is refused.
- * @param publicPredictions whether {@code POST /api/v1/predict/{model}} is open to anonymous callers
+ * @param publicPredictions whether {@code POST /api/v1/predict/{model}} is open to anonymous callers (default: no,
+ *                          predictions need a key like every other request that costs the system work)
  * @param maxJsonBytes      largest JSON request body (jobs, dataset imports)
  * @param maxImageBytes     largest prediction image
  * @param maxUploadBytes    largest dataset archive upload (also {@code micronaut.server.max-request-size})
  */
 @ConfigurationProperties("finetune.gateway")
 public record GatewayConfiguration(@Nullable List<String> apiKeys,
-                                   @Bindable(defaultValue = "true") boolean publicPredictions,
+                                   @Bindable(defaultValue = "false") boolean publicPredictions,
                                    @Bindable(defaultValue = "65536") @Min(1024) long maxJsonBytes,
                                    @Bindable(defaultValue = "20971520") @Min(1024) long maxImageBytes,
                                    @Bindable(defaultValue = "2147483648") @Min(1024) long maxUploadBytes) {

@@ -61,6 +61,7 @@ class GatewayApiIT {
     private EmbeddedServer startGateway(Map<String, Object> overrides) {
         Map<String, Object> p = new HashMap<>(infra.serviceProperties());
         p.put("micronaut.server.port", FreePorts.next());
+        p.put("endpoints.all.port", FreePorts.next());
         p.put("micronaut.http.services.inference.url", backends.inferenceUrl());
         p.put("micronaut.http.services.dataset.url", backends.datasetUrl());
         p.put("finetune.gateway.api-keys", List.of(KEY, "second-key"));
@@ -173,6 +174,14 @@ class GatewayApiIT {
         JsonNode field = JSON.readTree(r.body()).get("fields").get(0);
         assertEquals("hyperParameters.epochs", field.get("field").asText(), r.body());
         assertTrue(field.get("message").asText().contains("found 0"), r.body());
+        String unknownArchitecture = "unknown-arch-" + System.nanoTime();
+        HttpResponse<String> vgg = client.postJson("/api/v1/jobs", TrainingFixtures.finetuneRequest(
+                unknownArchitecture).replace("\"res-cnn\"", "\"vgg-16\""), KEY);
+        assertEquals(400, vgg.statusCode(), "refused at once, not FAILED later in the trainer: " + vgg.body());
+        assertEquals(List.of("architecture"), JSON.readTree(vgg.body()).get("fields").findValuesAsText("field"));
+        assertTrue(vgg.body().contains("found 'vgg-16'") && vgg.body().contains("efficientnet-lite0"), vgg.body());
+        assertTrue(TopicsAccess.recordsWithKey(infra.kafkaBootstrap(), Topics.TRAINING_COMMANDS, unknownArchitecture)
+                .isEmpty(), "nothing published");
         HttpResponse<String> noKind = client.postJson("/api/v1/jobs", "{\"modelName\": \"x\"}", KEY);
         assertEquals(400, noKind.statusCode(), noKind.body());
         assertTrue(noKind.body().contains("kind"), noKind.body());
@@ -207,18 +216,19 @@ class GatewayApiIT {
         multipart.write(png(Color.GREEN));
         multipart.write(("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         HttpResponse<String> upload = client.send(client.request("/api/v1/predict/flowers")
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary).header("X-API-Key", KEY)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(multipart.toByteArray())).build());
         assertEquals(200, upload.statusCode(), upload.body());
         assertEquals("fern", JSON.readTree(upload.body()).get("top").get(0).get("className").asText(), upload.body());
 
         HttpResponse<String> notImage = client.send(client.request("/api/v1/predict/flowers")
-                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofString("hello")).build());
-        assertEquals(400, notImage.statusCode(), "the backend's 400 passes through (public predictions)");
+                .header("Content-Type", "image/png").header("X-API-Key", KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("hello")).build());
+        assertEquals(400, notImage.statusCode(), "the backend's 400 passes through");
         assertTrue(notImage.body().contains("expected an image"), notImage.body());
         assertEquals(400, client.send(client.request("/api/v1/predict/..%2Fmodels")
-                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofString("x")).build())
-                .statusCode());
+                .header("Content-Type", "image/png").header("X-API-Key", KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build()).statusCode());
     }
 
     @Test
@@ -291,12 +301,12 @@ class GatewayApiIT {
         assertEquals(400, client.get("/api/v1/registry/Bad%20Name").statusCode());
 
         HttpResponse<String> old = client.send(client.request("/api/v1/predict/flowers?version=2")
-                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(png(Color.RED)))
+                .header("Content-Type", "image/png").header("X-API-Key", KEY).POST(HttpRequest.BodyPublishers.ofByteArray(png(Color.RED)))
                 .build());
         assertEquals(200, old.statusCode(), old.body());
         assertEquals("2", JSON.readTree(old.body()).get("version").asText(), "the version asked for answered");
         HttpResponse<String> bad = client.send(client.request("/api/v1/predict/flowers?version=two")
-                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(png(Color.RED)))
+                .header("Content-Type", "image/png").header("X-API-Key", KEY).POST(HttpRequest.BodyPublishers.ofByteArray(png(Color.RED)))
                 .build());
         assertEquals(400, bad.statusCode(), bad.body());
         assertTrue(JSON.readTree(bad.body()).get("message").asText().startsWith("version: expected a positive "
@@ -312,7 +322,7 @@ class GatewayApiIT {
             for (int i = 0; i < 3; i++) { // the first calls meet a refused connection, later ones an open circuit
                 long start = System.nanoTime();
                 HttpResponse<String> r = c.send(c.request("/api/v1/predict/flowers")
-                        .timeout(Duration.ofSeconds(10)).header("Content-Type", "image/png")
+                        .timeout(Duration.ofSeconds(10)).header("Content-Type", "image/png").header("X-API-Key", KEY)
                         .POST(HttpRequest.BodyPublishers.ofByteArray(png(Color.RED))).build());
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 System.out.println("prediction with inference down: HTTP " + r.statusCode() + " in " + millis + " ms");
@@ -380,10 +390,51 @@ class GatewayApiIT {
     @Test
     void bodiesOverTheLimitAre413() throws Exception {
         HttpResponse<String> r = client.send(client.request("/api/v1/predict/flowers")
-                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[300_000]))
-                .build());
+                .header("Content-Type", "image/png").header("X-API-Key", KEY)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[300_000])).build());
         assertEquals(413, r.statusCode(), r.body());
         assertTrue(r.body().contains("at most 200000 bytes"), r.body());
+    }
+
+    @Test
+    void chunkedBodiesOnRoutesWithSmallLimitsAre411() throws Exception {
+        for (String path : List.of("/api/v1/predict/flowers", "/api/v1/jobs", "/api/v1/datasets/flowers/import")) {
+            byte[] body = new byte[300_000]; // over both small limits, sent without a length
+            HttpResponse<String> r = client.send(client.request(path).header("Content-Type", path.contains("predict")
+                            ? "image/png" : "application/json").header("X-API-Key", KEY)
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)))
+                    .build());
+            assertEquals(411, r.statusCode(), path + ": " + r.body());
+            assertTrue(r.body().contains("expected a Content-Length of at most") && r.body().contains("chunked"),
+                    r.body());
+        }
+    }
+
+    @Test
+    void aBoundedJobViewDropsFinishedJobsFromMemoryAndStillAnswersThemFromTheTopics() throws Exception {
+        String oldJob = "old-" + System.nanoTime();
+        assertEquals(202, client.postJson("/api/v1/jobs", TrainingFixtures.finetuneRequest(oldJob), KEY).statusCode());
+        TopicsAccess.send(infra.kafkaBootstrap(), Topics.TRAINING_EVENTS, oldJob, ContractCodec.encode(
+                TrainingFixtures.event(oldJob, TrainingEventType.EPOCH_COMPLETED, JobKind.FINETUNE, 1, 0.61)));
+        TopicsAccess.send(infra.kafkaBootstrap(), Topics.TRAINING_EVENTS, oldJob, ContractCodec.encode(
+                TrainingFixtures.event(oldJob, TrainingEventType.FAILED, JobKind.FINETUNE, 1, 0)));
+        for (int i = 0; i < 3; i++) { // newer jobs, so the old one is among the finished ones updated longest ago
+            String newer = "newer-" + i + "-" + System.nanoTime();
+            assertEquals(202, client.postJson("/api/v1/jobs", TrainingFixtures.finetuneRequest(newer), KEY)
+                    .statusCode());
+        }
+        try (EmbeddedServer small = startGateway(Map.of("finetune.gateway.jobs-view.max-jobs", 2))) {
+            GatewayClient c = new GatewayClient("http://127.0.0.1:" + small.getPort());
+            await().atMost(Duration.ofSeconds(30)).until(() -> management(small).get("/health/readiness")
+                    .statusCode() == 200);
+            assertFalse(c.get("/api/v1/jobs?limit=1000").body().contains(oldJob), "dropped from memory");
+            HttpResponse<String> old = c.get("/api/v1/jobs/" + oldJob);
+            assertEquals(200, old.statusCode(), old.body());
+            JsonNode view = JSON.readTree(old.body());
+            assertEquals("FAILED", view.get("status").asText(), old.body());
+            assertEquals(1, view.get("epochs").size(), "its whole history, read back from the topics");
+            assertEquals(404, c.get("/api/v1/jobs/never-" + System.nanoTime()).statusCode());
+        }
     }
 
     @Test
@@ -403,7 +454,7 @@ class GatewayApiIT {
     @Test
     void metricsExposeRequestsByRouteAndPublishFailures() throws Exception {
         client.get("/api/v1/jobs");
-        HttpResponse<String> metrics = client.get("/prometheus");
+        HttpResponse<String> metrics = management(server).get("/prometheus");
         assertEquals(200, metrics.statusCode());
         assertTrue(metrics.body().contains("http_server_requests_seconds_bucket{"), "latency histogram");
         assertTrue(metrics.body().lines().anyMatch(l -> l.startsWith("http_server_requests_seconds_count{")
@@ -421,7 +472,7 @@ class GatewayApiIT {
             HttpResponse<String> r = c.postJson("/api/v1/jobs", TrainingFixtures.finetuneRequest("kafka-down-1"), KEY);
             assertEquals(503, r.statusCode(), r.body());
             assertTrue(r.body().contains("Kafka") && r.body().contains("kafka-down-1"), r.body());
-            String metrics = c.get("/prometheus").body();
+            String metrics = management(noKafka).get("/prometheus").body();
             assertTrue(metrics.contains("finetune_gateway_kafka_publish_failures_total{topic=\""
                     + Topics.TRAINING_COMMANDS + "\"} 1.0"), metrics.lines()
                     .filter(l -> l.contains("publish_failures")).toList().toString());
@@ -438,17 +489,56 @@ class GatewayApiIT {
         }
     }
 
+    /** A client of the management port ({@code endpoints.all.port}) of a gateway started here. */
+    private static GatewayClient management(EmbeddedServer gateway) {
+        return new GatewayClient("http://127.0.0.1:" + gateway.getApplicationContext()
+                .getRequiredProperty("endpoints.all.port", Integer.class));
+    }
+
     @Test
-    void keyedPredictionsRequireAKeyWhenConfigured() throws Exception {
-        try (EmbeddedServer keyed = startGateway(Map.of("finetune.gateway.public-predictions", false))) {
-            GatewayClient c = new GatewayClient("http://127.0.0.1:" + keyed.getPort());
-            HttpRequest.Builder req = c.request("/api/v1/predict/flowers").header("Content-Type", "image/png")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(png(Color.BLUE)));
-            assertEquals(401, c.send(req.build()).statusCode());
-            HttpResponse<String> withKey = c.send(req.header("X-API-Key", KEY).build());
-            assertEquals(200, withKey.statusCode(), withKey.body());
-            assertEquals("bluebell", JSON.readTree(withKey.body()).get("top").get(0).get("className").asText());
+    void predictionsNeedAKeyUnlessTheOperatorOpensThem() throws Exception {
+        HttpRequest.Builder req = client.request("/api/v1/predict/flowers").header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(png(Color.BLUE)));
+        HttpResponse<String> anonymous = client.send(req.build());
+        assertEquals(401, anonymous.statusCode(), "anonymous predictions are off by default: " + anonymous.body());
+        assertTrue(anonymous.body().contains("expected an API key"), anonymous.body());
+        HttpResponse<String> withKey = client.send(req.header("X-API-Key", KEY).build());
+        assertEquals(200, withKey.statusCode(), withKey.body());
+        assertEquals("bluebell", JSON.readTree(withKey.body()).get("top").get(0).get("className").asText());
+        try (EmbeddedServer open = startGateway(Map.of("finetune.gateway.public-predictions", true))) {
+            GatewayClient c = new GatewayClient("http://127.0.0.1:" + open.getPort());
+            HttpResponse<String> opened = c.send(c.request("/api/v1/predict/flowers").header("Content-Type",
+                    "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(png(Color.BLUE))).build());
+            assertEquals(200, opened.statusCode(), opened.body());
+            assertEquals(401, c.postJson("/api/v1/jobs", TrainingFixtures.finetuneRequest(null), null).statusCode(),
+                    "opening predictions opens nothing else");
         }
+    }
+
+    @Test
+    void healthAndMetricsAnswerOnTheManagementPortOnlyNeverOnThePublicOne() throws Exception {
+        for (String path : List.of("/prometheus", "/health", "/health/readiness", "/health/liveness", "/beans",
+                "/loggers", "/routes", "/env")) {
+            for (String key : java.util.Arrays.asList(null, KEY)) {
+                HttpRequest.Builder b = client.request(path).GET();
+                if (key != null) {
+                    b.header("X-API-Key", key);
+                }
+                HttpResponse<String> r = client.send(b.build());
+                assertTrue(r.statusCode() == 404 || r.statusCode() == 401, path + " on the public port answered "
+                        + r.statusCode() + ": " + r.body());
+                assertFalse(r.body().contains("jvm_memory") || r.body().contains("\"details\""), path + ": "
+                        + r.body());
+            }
+        }
+        GatewayClient management = management(server);
+        HttpResponse<String> health = management.get("/health");
+        assertEquals(200, health.statusCode(), health.body());
+        assertTrue(health.body().contains("\"details\""), "details for the probes and operators: " + health.body());
+        assertEquals(200, management.get("/health/readiness").statusCode());
+        HttpResponse<String> metrics = management.get("/prometheus");
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.body().contains("jvm_memory_used_bytes"), "JVM metrics for Prometheus");
     }
 
     @Test

@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The gateway as its own process (started like ./finetune does, answering /health and /prometheus): its jobs view
+ * The gateway as its own process (started like ./finetune does, answering /health and /prometheus on its management
+ * port): its jobs view
  * survives a restart because it is rebuilt from the topics.
  */
 @ExtendWith(InfraExtension.class)
@@ -32,16 +33,19 @@ class GatewayRestartIT {
     void startsAsItsOwnProcessAndItsJobViewIsTheSameAfterARestart(Infra infra) throws Exception {
         Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment());
         env.put("FINETUNE_GATEWAY_API_KEYS", "restart-key");
+        int management = FreePorts.next();
+        env.put("FINETUNE_GATEWAY_MANAGEMENT_PORT", Integer.toString(management));
         String jobId = "restart-" + System.nanoTime();
         String before;
         int port = FreePorts.next();
         try (ServerProcess gateway = ServiceProcesses.start("gateway-restart", GatewayApplication.class.getName(),
-                port, env, RepositoryLayout.scratch("gateway"))) {
+                port, management, env, RepositoryLayout.scratch("gateway"))) {
             GatewayClient client = new GatewayClient("http://127.0.0.1:" + port);
-            HttpResponse<String> health = client.get("/health");
+            GatewayClient operator = new GatewayClient("http://127.0.0.1:" + management);
+            HttpResponse<String> health = operator.get("/health");
             assertEquals(200, health.statusCode(), health.body());
             assertTrue(health.body().contains("\"UP\""), health.body());
-            HttpResponse<String> metrics = client.get("/prometheus");
+            HttpResponse<String> metrics = operator.get("/prometheus");
             assertEquals(200, metrics.statusCode());
             assertTrue(metrics.body().contains("jvm_memory_used_bytes"), "expected JVM metrics in /prometheus");
             HttpResponse<String> submitted = client.postJson("/api/v1/jobs", TrainingFixtures.finetuneRequest(jobId),
@@ -62,7 +66,7 @@ class GatewayRestartIT {
         int again = FreePorts.next();
         // ServiceProcesses waits for /health, which is DOWN until the view has caught up with the topics
         try (ServerProcess restarted = ServiceProcesses.start("gateway-restarted", GatewayApplication.class.getName(),
-                again, env, RepositoryLayout.scratch("gateway"))) {
+                again, management, env, RepositoryLayout.scratch("gateway"))) {
             GatewayClient client = new GatewayClient("http://127.0.0.1:" + again);
             HttpResponse<String> after = client.get("/api/v1/jobs/" + jobId);
             assertEquals(200, after.statusCode(), after.body());

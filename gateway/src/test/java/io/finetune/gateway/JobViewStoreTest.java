@@ -90,4 +90,24 @@ class JobViewStoreTest {
         assertEquals(List.of("new", "old"), store.list(10).stream().map(JobView::jobId).toList());
         assertEquals(1, store.list(1).size());
     }
+
+    @Test
+    void beyondItsBoundTheFinishedJobsUpdatedLongestAgoAreDroppedAndStayDropped() {
+        JobViewStore store = new JobViewStore(2);
+        store.apply(command("running"), T0);
+        store.apply(epoch("running", 1, 0.3), T0.plusSeconds(1));
+        for (int i = 1; i <= 3; i++) {
+            store.apply(command("done-" + i), T0.plusSeconds(10L * i));
+            store.apply(TrainingFixtures.event("done-" + i, TrainingEventType.FAILED, JobKind.SCRATCH, 0, 0),
+                    T0.plusSeconds(10L * i + 1));
+        }
+        assertEquals(2, store.size());
+        assertTrue(store.get("running").isPresent(), "a running job is never dropped");
+        assertTrue(store.get("done-3").isPresent(), "the newest finished job stays");
+        assertTrue(store.get("done-1").isEmpty() && store.get("done-2").isEmpty());
+        assertTrue(store.wasEvicted("done-1") && store.wasEvicted("done-2") && !store.wasEvicted("done-3"));
+        store.apply(epoch("done-1", 1, 0.5), T0.plusSeconds(99)); // redelivered: must not bring back half a job
+        assertTrue(store.get("done-1").isEmpty());
+        assertEquals(2, store.size());
+    }
 }

@@ -54,6 +54,8 @@ class WebPageBrowserIT {
                 WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
                 driver.get("http://127.0.0.1:" + server.getPort() + "/");
                 wait.until(d -> d.findElements(By.cssSelector("#model-select option")).size() == 2);
+                // predictions need a key (anonymous ones are off by default), typed in as a user would
+                driver.findElement(By.id("api-key")).sendKeys(GatewayApiIT.KEY);
                 driver.findElement(By.id("file-input")).sendKeys(photo.toAbsolutePath().toString());
                 wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("prediction")));
                 List<WebElement> rows = driver.findElements(By.cssSelector("#prediction-list li"));
@@ -91,6 +93,8 @@ class WebPageBrowserIT {
     private static Map<String, Object> properties(Infra infra, StandInBackends backends) {
         Map<String, Object> p = new HashMap<>(infra.serviceProperties());
         p.put("micronaut.server.port", FreePorts.next());
+        p.put("endpoints.all.port", FreePorts.next());
+        p.put("finetune.gateway.api-keys", List.of(GatewayApiIT.KEY));
         p.put("micronaut.http.services.inference.url", backends.inferenceUrl());
         p.put("micronaut.http.services.dataset.url", backends.datasetUrl());
         return p;

@@ -6,6 +6,7 @@ import com.drew.metadata.exif.ExifIFD0Directory;
 import io.finetune.contracts.RejectReason;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import java.awt.Color;
@@ -21,7 +22,8 @@ import java.util.Optional;
 /**
  * Turns encoded bytes into an upright 8-bit RGB image, or says exactly why it cannot: empty, too large, not an
  * image, an unsupported format, a decompression bomb, truncated or corrupt. Grayscale, CMYK and alpha become RGB
- * (alpha over white); EXIF orientation is honoured. Thread-safe.
+ * (alpha over white); EXIF orientation is honoured. At most as many images are decoded at once as its
+ * {@link DecodeGate} admits. Thread-safe.
  */
 public final class ImageDecoder {
     static {
@@ -29,10 +31,23 @@ public final class ImageDecoder {
         ImageIO.scanForPlugins();
     }
 
+    /**
+     * TwelveMonkeys' warning for a CMYK or YCCK JPEG without an embedded ICC profile (common from print workflows and
+     * older cameras): the pixels are intact and are converted with its device-CMYK default (Adobe's inverted storage
+     * undone, then R = (1 - C)(1 - K) and so on), so this warning is not a sign of corruption.
+     */
+    private static final String NO_CMYK_PROFILE = "No embedded ICC color profile";
+
     private final DecodeLimits limits;
+    private final DecodeGate gate;
+
+    public ImageDecoder(DecodeLimits limits, DecodeGate gate) {
+        this.limits = limits;
+        this.gate = gate;
+    }
 
     public ImageDecoder(DecodeLimits limits) {
-        this.limits = limits;
+        this(limits, DecodeGate.OPEN);
     }
 
     public ImageDecoder() {
@@ -43,7 +58,20 @@ public final class ImageDecoder {
         return limits;
     }
 
+    /** The image at full size. */
     public DecodedImage decode(byte[] bytes) throws ImageRejectedException {
+        return decode(bytes, 0);
+    }
+
+    /**
+     * The image, read with source subsampling when it is much larger than needed: every n-th pixel of every n-th
+     * row, with n the largest integer that keeps the shorter side at least {@code 2 * targetSide}, so a 6300 x 6300
+     * PNG for a 224-pixel model costs a 450 x 450 image, never a full-size copy (and an extremely elongated one at
+     * most {@code 64 * targetSide^2} pixels). The caller's resize to
+     * {@code targetSide} still has at least twice the pixels it needs (no visible aliasing). {@code targetSide <= 0}
+     * reads at full size.
+     */
+    public DecodedImage decode(byte[] bytes, int targetSide) throws ImageRejectedException {
         if (bytes == null || bytes.length == 0) {
             throw new ImageRejectedException(RejectReason.EMPTY_FILE, "the file is empty (0 bytes)");
         }
@@ -53,7 +81,7 @@ public final class ImageDecoder {
         }
         ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> notAccepted(bytes));
         checkComplete(format, bytes);
-        BufferedImage decoded = read(format, bytes);
+        BufferedImage decoded = read(format, bytes, targetSide);
         BufferedImage rgb = toRgb(decoded);
         if (format == ImageFormat.JPEG) {
             rgb = ExifOrientation.apply(rgb, orientation(bytes));
@@ -91,7 +119,7 @@ public final class ImageDecoder {
         }
     }
 
-    private BufferedImage read(ImageFormat format, byte[] bytes) throws ImageRejectedException {
+    private BufferedImage read(ImageFormat format, byte[] bytes, int targetSide) throws ImageRejectedException {
         Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format == ImageFormat.JPEG ? "jpeg"
                 : "png");
         if (!readers.hasNext()) {
@@ -101,7 +129,11 @@ public final class ImageDecoder {
         List<String> warnings = new ArrayList<>();
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, true, true);
-            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            reader.addIIOReadWarningListener((source, warning) -> {
+                if (!warning.startsWith(NO_CMYK_PROFILE)) {
+                    warnings.add(warning);
+                }
+            });
             long width = reader.getWidth(0);
             long height = reader.getHeight(0);
             if (width <= 0 || height <= 0) {
@@ -112,18 +144,47 @@ public final class ImageDecoder {
                 throw new ImageRejectedException(RejectReason.TOO_MANY_PIXELS, "expected at most "
                         + limits.maxPixels() + " pixels, found " + width + "x" + height + " = " + width * height);
             }
-            BufferedImage image = reader.read(0);
+            ImageReadParam param = reader.getDefaultReadParam();
+            int step = subsampling(width, height, targetSide);
+            if (step > 1) {
+                param.setSourceSubsampling(step, step, 0, 0);
+            }
+            DecodeGate.Pass pass;
+            try {
+                pass = gate.enter(width * height);
+            } catch (RuntimeException refused) {
+                throw new GateRefusal(refused);
+            }
+            BufferedImage image;
+            try (pass) {
+                image = reader.read(0, param);
+            }
             if (!warnings.isEmpty()) {
                 throw new ImageRejectedException(RejectReason.CORRUPT_IMAGE, format + " decoded with errors: "
                         + warnings.get(0));
             }
             return image;
+        } catch (GateRefusal e) {
+            throw e.refusal; // the service is busy: not the image's fault
         } catch (IOException | RuntimeException e) {
             throw new ImageRejectedException(RejectReason.CORRUPT_IMAGE, format + " cannot be decoded: "
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
         } finally {
             reader.dispose();
         }
+    }
+
+    /**
+     * The largest step that keeps the shorter side at least twice {@code targetSide}, or larger for an extremely
+     * elongated image so that at most {@code 64 * targetSide^2} pixels are decoded; 1 for no subsampling.
+     */
+    static int subsampling(long width, long height, int targetSide) {
+        if (targetSide <= 0) {
+            return 1;
+        }
+        long byShorterSide = Math.min(width, height) / (2L * targetSide);
+        long byPixels = (long) Math.ceil(Math.sqrt((double) width * height / (64.0 * targetSide * targetSide)));
+        return (int) Math.max(1, Math.max(byShorterSide, byPixels));
     }
 
     static BufferedImage toRgb(BufferedImage src) {
@@ -142,6 +203,16 @@ public final class ImageDecoder {
             g.dispose();
         }
         return rgb;
+    }
+
+    /** Carries the gate's refusal past the handler that turns reader failures into CORRUPT_IMAGE. */
+    private static final class GateRefusal extends RuntimeException {
+        private final RuntimeException refusal;
+
+        GateRefusal(RuntimeException refusal) {
+            super(refusal.getMessage(), refusal, false, false);
+            this.refusal = refusal;
+        }
     }
 
     private static int orientation(byte[] bytes) {

@@ -15,8 +15,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -82,19 +85,46 @@ class ImageDecoderTest {
 
     @Test
     void cmykJpegBecomesRgb() throws Exception {
-        byte[] cmyk = cmykJpeg(16, 16);
+        byte[] cmyk = fourChannelJpeg(16, 16, new int[]{0, 255, 255, 0});
         Assumptions.assumeTrue(cmyk != null, "no JPEG writer for 4-channel rasters here");
         DecodedImage decoded = decoder.decode(cmyk);
         assertEquals(16, decoded.width());
         assertEquals(BufferedImage.TYPE_INT_RGB, decoded.rgb().getType());
     }
 
-    private static byte[] cmykJpeg(int w, int h) throws IOException {
+    @Test
+    void cmykAndYcckJpegsWithoutAnIccProfileAreAcceptedAndConverted() throws Exception {
+        // As Photoshop and print workflows store them: an Adobe APP14 marker, CMYK inverted, no ICC profile.
+        // Red is C=0 M=255 Y=255 K=0, stored inverted as 255 0 0 255.
+        byte[] cmyk = fourChannelJpeg(16, 16, new int[]{255, 0, 0, 255});
+        Assumptions.assumeTrue(cmyk != null, "no JPEG writer for 4-channel rasters here");
+        assertRed(decoder.decode(withAdobeMarker(cmyk, 0)));
+        // YCCK (transform 2): the inverted C, M, Y as YCbCr (of 0 255 255: Y 179, Cb 171, Cr 1) and K as stored.
+        assertRed(decoder.decode(withAdobeMarker(fourChannelJpeg(16, 16, new int[]{179, 171, 1, 255}), 2)));
+    }
+
+    private static void assertRed(DecodedImage decoded) {
+        assertEquals(BufferedImage.TYPE_INT_RGB, decoded.rgb().getType());
+        Color c = new Color(decoded.rgb().getRGB(8, 8));
+        assertTrue(c.getRed() > 220 && c.getGreen() < 40 && c.getBlue() < 40, "expected red, found " + c);
+    }
+
+    /** Inserts an Adobe APP14 segment (version 100, no flags, the colour transform given) right after SOI. */
+    static byte[] withAdobeMarker(byte[] jpeg, int transform) {
+        ByteBuffer out = ByteBuffer.allocate(jpeg.length + 16);
+        out.put(jpeg, 0, 2).put((byte) 0xFF).put((byte) 0xEE).putShort((short) 14)
+                .put("Adobe".getBytes(StandardCharsets.US_ASCII)).putShort((short) 100).putShort((short) 0)
+                .putShort((short) 0).put((byte) transform).put(jpeg, 2, jpeg.length - 2);
+        return out.array();
+    }
+
+    /** A JPEG of four raw channels, every pixel {@code pixel}, with no APP marker (no JFIF, Adobe or ICC). */
+    private static byte[] fourChannelJpeg(int w, int h, int[] pixel) throws IOException {
         WritableRaster raster = WritableRaster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, w, h, 4,
                 null);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
-                raster.setPixel(x, y, new int[]{0, 255, 255, 0});
+                raster.setPixel(x, y, pixel);
             }
         }
         Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("jpeg");
@@ -192,6 +222,61 @@ class ImageDecoderTest {
         broken[broken.length - 2] = (byte) 0xFF;
         broken[broken.length - 1] = (byte) 0xD9;
         assertEquals(RejectReason.CORRUPT_IMAGE, rejection(broken));
+    }
+
+    @Test
+    void aLargeImageIsReadSubsampledToAboutTwiceTheTargetSide() throws Exception {
+        byte[] png = encode(halves(2000, 1200, Color.RED, Color.BLUE), "png");
+        DecodedImage full = decoder.decode(png);
+        DecodedImage reduced = decoder.decode(png, 100);
+        assertEquals(2000, full.width());
+        // step 1200 / (2 * 100) = 6: every 6th pixel of every 6th row
+        assertEquals(334, reduced.width());
+        assertEquals(200, reduced.height());
+        assertEquals(BufferedImage.TYPE_INT_RGB, reduced.rgb().getType());
+        assertEquals(0xFF0000, reduced.rgb().getRGB(10, 100) & 0xFFFFFF);
+        assertEquals(0x0000FF, reduced.rgb().getRGB(320, 100) & 0xFFFFFF);
+    }
+
+    @Test
+    void anElongatedImageIsSubsampledToAtMostSixtyFourTimesTheTargetSideSquared() throws Exception {
+        byte[] png = encode(halves(6000, 200, Color.RED, Color.BLUE), "png");
+        // the shorter side alone would allow step 2 (3000 x 100 = 300000 pixels > 64 * 50^2 = 160000)
+        DecodedImage reduced = decoder.decode(png, 50);
+        assertEquals(2000, reduced.width());
+        assertEquals(67, reduced.height());
+    }
+
+    @Test
+    void theGateIsEnteredWithTheStoredPixelCountAndItsRefusalStopsTheDecode() throws Exception {
+        byte[] png = encode(halves(300, 200, Color.RED, Color.BLUE), "png");
+        List<Long> entered = new ArrayList<>();
+        AtomicInteger open = new AtomicInteger();
+        ImageDecoder counted = new ImageDecoder(DecodeLimits.DEFAULT, pixels -> {
+            entered.add(pixels);
+            open.incrementAndGet();
+            return open::decrementAndGet;
+        });
+        assertEquals(300, counted.decode(png).width());
+        assertEquals(150, counted.decode(png, 50).width());
+        assertEquals(List.of(60_000L, 60_000L), entered);
+        assertEquals(0, open.get(), "every pass is closed after its decode");
+        ImageDecoder refusing = new ImageDecoder(DecodeLimits.DEFAULT, pixels -> {
+            throw new IllegalStateException("busy");
+        });
+        assertEquals("busy", assertThrows(IllegalStateException.class, () -> refusing.decode(png)).getMessage());
+    }
+
+    @Test
+    void anImageLessThanFourTimesTheTargetSideIsReadAtFullSize() throws Exception {
+        byte[] jpeg = encode(halves(399, 500, Color.RED, Color.BLUE), "jpg");
+        DecodedImage full = decoder.decode(jpeg);
+        DecodedImage hinted = decoder.decode(jpeg, 100);
+        assertEquals(399, hinted.width());
+        assertEquals(500, hinted.height());
+        int[] a = full.rgb().getRGB(0, 0, 399, 500, null, 0, 399);
+        int[] b = hinted.rgb().getRGB(0, 0, 399, 500, null, 0, 399);
+        assertTrue(Arrays.equals(a, b), "the same pixels as a full decode");
     }
 
     @Test

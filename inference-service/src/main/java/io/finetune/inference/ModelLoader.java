@@ -1,6 +1,8 @@
 package io.finetune.inference;
 
 import io.finetune.contracts.ModelManifest;
+import io.finetune.imaging.DecodeLimits;
+import io.finetune.imaging.ImageDecoder;
 import io.finetune.imaging.ImageRejectedException;
 import io.finetune.ml.ImageClassifier;
 import io.finetune.ml.ModelPackages;
@@ -25,10 +27,13 @@ import java.time.Instant;
 class ModelLoader {
     private final ModelStore store;
     private final InferenceConfiguration config;
+    private final ImageDecoder decoder;
 
-    ModelLoader(ModelStore store, InferenceConfiguration config) {
+    ModelLoader(ModelStore store, InferenceConfiguration config, DecodeSlots decodeSlots) {
         this.store = store;
         this.config = config;
+        // one decoder for every version: the decode slots are the service's, not a model's
+        this.decoder = new ImageDecoder(DecodeLimits.DEFAULT, decodeSlots);
     }
 
     /**
@@ -44,7 +49,7 @@ class ModelLoader {
             store.download(name, version, dir);
             ImageClassifier classifier;
             try {
-                classifier = ModelPackages.load(dir);
+                classifier = ModelPackages.load(dir, decoder);
             } catch (IOException | RuntimeException e) {
                 throw new ModelRefusedException("cannot load model " + name + " version " + version + ": "
                         + e.getMessage(), e);

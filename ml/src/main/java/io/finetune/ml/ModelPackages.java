@@ -30,10 +30,15 @@ public final class ModelPackages {
 
     /** Loads a classifier; preprocessing (input size, normalization, classes) comes from the manifest. */
     public static ImageClassifier load(Path dir) throws IOException {
+        return load(dir, new ImageDecoder());
+    }
+
+    /** Loads a classifier that decodes with {@code decoder} (a service's own limits and decode gate). */
+    public static ImageClassifier load(Path dir, ImageDecoder decoder) throws IOException {
         ModelManifest manifest = readManifest(dir);
         Network network = readNetwork(dir, manifest);
         try {
-            return new NetworkClassifier(manifest, network, new Preprocessor(new ImageDecoder(),
+            return new NetworkClassifier(manifest, network, new Preprocessor(decoder,
                     manifest.imageSize(), manifest.normalization()));
         } catch (IllegalArgumentException e) {
             throw new IOException("cannot rebuild preprocessing from " + dir.resolve(MANIFEST) + ": "

@@ -1,5 +1,6 @@
 package io.finetune.ml;
 
+import io.finetune.contracts.ArchitectureNames;
 import io.finetune.ml.net.Architecture;
 import io.finetune.ml.net.Architectures;
 import io.finetune.ml.net.ParamSpec;
@@ -14,6 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ArchitecturesTest {
     private final Architecture seed = Architectures.byName("seed-cnn");
+
+    @Test
+    void theRegistryHoldsExactlyTheArchitecturesTheContractsName() {
+        assertEquals(ArchitectureNames.ALL, Architectures.names(), "the gateway refuses what contracts do not list");
+    }
 
     @Test
     void seedCnnHasTheReferenceParameterCountsAt180Pixels() {

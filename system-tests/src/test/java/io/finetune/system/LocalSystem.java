@@ -42,6 +42,8 @@ public final class LocalSystem implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(300);
 
     private final Map<Service, Integer> ports = new LinkedHashMap<>();
+    /** The gateway answers /health and /prometheus on a port of its own, never on its public one. */
+    private final int gatewayManagementPort = FreePorts.next();
     private final Map<Service, ServerProcess> processes = new LinkedHashMap<>();
     private final Path logDir;
 
@@ -53,7 +55,8 @@ public final class LocalSystem implements AutoCloseable {
     }
 
     /**
-     * Starts all four (the backends together, then the gateway) and waits until each answers {@code /health}.
+     * Starts all four (the backends together, then the gateway) and waits until each answers {@code /health} (the
+     * gateway on its management port).
      *
      * @param gatewayApiKey the key the gateway accepts in {@code X-API-Key}
      */
@@ -67,9 +70,10 @@ public final class LocalSystem implements AutoCloseable {
             gateway.put("MICRONAUT_HTTP_SERVICES_INFERENCE_URL", system.url(Service.INFERENCE));
             gateway.put("MICRONAUT_HTTP_SERVICES_DATASET_URL", system.url(Service.DATASET));
             gateway.put("FINETUNE_GATEWAY_API_KEYS", gatewayApiKey);
+            gateway.put("FINETUNE_GATEWAY_MANAGEMENT_PORT", Integer.toString(system.gatewayManagementPort));
             system.launch(Service.GATEWAY, gateway);
             system.processes.forEach((s, p) -> p.awaitReady(START_TIMEOUT,
-                    () -> ServiceProcesses.healthy(system.url(s))));
+                    () -> ServiceProcesses.healthy(system.managementUrl(s))));
             return system;
         } catch (RuntimeException e) {
             system.close();
@@ -141,6 +145,11 @@ public final class LocalSystem implements AutoCloseable {
 
     public String url(Service s) {
         return "http://127.0.0.1:" + ports.get(s);
+    }
+
+    /** Where {@code /health} and {@code /prometheus} answer: the service's port, or the gateway's management port. */
+    public String managementUrl(Service s) {
+        return s == Service.GATEWAY ? "http://127.0.0.1:" + gatewayManagementPort : url(s);
     }
 
     public ServerProcess process(Service s) {

@@ -85,7 +85,7 @@ class ObservedSystemIT {
         system = LocalSystem.start(infra, API_KEY, logs);
         Map<String, String> targets = new LinkedHashMap<>();
         for (Service s : Service.values()) {
-            targets.put(s.module, "127.0.0.1:" + system.port(s));
+            targets.put(s.module, system.managementUrl(s).substring("http://".length()));
         }
         prometheus = PrometheusServer.start(targets, logs.resolve("prometheus"));
         prometheusStarted = Instant.now();
@@ -127,7 +127,7 @@ class ObservedSystemIT {
     void healthEndpointsThatDeploymentsProbeAnswer() throws Exception {
         for (Service s : Service.values()) {
             for (String path : List.of("/health", "/health/liveness", "/health/readiness")) {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(system.url(s) + path))
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(system.managementUrl(s) + path))
                         .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, r.statusCode(), s.module + path + ": " + r.body());
             }

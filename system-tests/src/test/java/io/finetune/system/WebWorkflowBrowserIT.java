@@ -438,7 +438,8 @@ class WebWorkflowBrowserIT {
 
     private HttpResponse<String> predict(String modelAndQuery, byte[] image) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(system.url(Service.GATEWAY) + "/api/v1/predict/"
-                        + modelAndQuery)).header("Content-Type", "image/png").timeout(Duration.ofSeconds(60))
+                        + modelAndQuery)).header("Content-Type", "image/png").header("X-API-Key", API_KEY)
+                .timeout(Duration.ofSeconds(60))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

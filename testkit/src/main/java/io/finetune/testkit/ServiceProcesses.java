@@ -17,6 +17,12 @@ public final class ServiceProcesses {
 
     public static ServerProcess start(String name, String mainClass, int port, Map<String, String> environment,
                                       Path logDir, String... jvmArgs) {
+        return start(name, mainClass, port, port, environment, logDir, jvmArgs);
+    }
+
+    /** As above, for a service whose health endpoint answers on a management port of its own (the gateway). */
+    public static ServerProcess start(String name, String mainClass, int port, int healthPort,
+                                      Map<String, String> environment, Path logDir, String... jvmArgs) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-Xmx1g"));
         command.addAll(List.of(jvmArgs));
@@ -24,7 +30,7 @@ public final class ServiceProcesses {
         Map<String, String> env = new LinkedHashMap<>(environment);
         env.put("MICRONAUT_SERVER_PORT", Integer.toString(port));
         ServerProcess process = new ServerProcess(name, command, env, logDir.resolve(name + ".log"));
-        return process.start().awaitReady(Duration.ofSeconds(120), () -> healthy("http://127.0.0.1:" + port));
+        return process.start().awaitReady(Duration.ofSeconds(120), () -> healthy("http://127.0.0.1:" + healthPort));
     }
 
     public static boolean healthy(String baseUrl) {

@@ -51,6 +51,7 @@ public class DatasetCache {
 
     private final ObjectStore store;
     private final Path root;
+    private final LocalCopies copies;
 
     /** A dataset version as the trainer sees it. */
     public record Resolved(DatasetRef ref, DatasetSummary summary, List<DatasetImage> images) {
@@ -63,9 +64,19 @@ public class DatasetCache {
         }
     }
 
-    public DatasetCache(ObjectStore store, TrainerConfiguration configuration) {
+    public DatasetCache(ObjectStore store, TrainerConfiguration configuration, CacheConfiguration cache) {
         this.store = store;
         this.root = configuration.workPath().resolve("datasets");
+        this.copies = new LocalCopies(root, 1, cache.datasetBytes());
+    }
+
+    /** Holds the local copy of a dataset version against eviction while a job uses it. */
+    public LocalCopies.Pin pin(Resolved dataset) {
+        return copies.pin(dir(dataset));
+    }
+
+    private Path dir(Resolved dataset) {
+        return root.resolve(ObjectLayout.requireName("dataset fingerprint", safe(dataset.fingerprint())));
     }
 
     /** Reads the summary and manifest; {@code latest} becomes the highest visible version. */
@@ -103,9 +114,10 @@ public class DatasetCache {
 
     /** Downloads what is missing and returns the dataset with local files, labels in {@code classes()} order. */
     public ImageDataset materialize(Resolved dataset) throws IOException {
-        Path dir = root.resolve(ObjectLayout.requireName("dataset fingerprint", safe(dataset.fingerprint())));
+        Path dir = dir(dataset);
         if (!Files.exists(dir.resolve(COMPLETE))) {
             download(dataset, dir);
+            copies.trim();
         } else {
             LOG.info("dataset {} {} from the local cache {}", dataset.ref().name(), dataset.ref().version(), dir);
         }

@@ -148,6 +148,15 @@ public class JobRunner {
     }
 
     private JobOutcome train(Plan plan, ModelRef recordedModel, JobRegistry.RunningJob handle) throws IOException {
+        // the local copies this job reads stay on disk until it ends, whatever the cache budgets
+        try (LocalCopies.Pin data = datasets.pin(plan.dataset());
+             LocalCopies.Pin base = plan.base() == null ? null : models.pin(plan.base())) {
+            return trainPinned(plan, recordedModel, handle);
+        }
+    }
+
+    private JobOutcome trainPinned(Plan plan, ModelRef recordedModel, JobRegistry.RunningJob handle)
+            throws IOException {
         TrainingCommand command = plan.command();
         String jobId = command.jobId();
         Path jobDir = configuration.workPath().resolve("jobs").resolve(jobId);

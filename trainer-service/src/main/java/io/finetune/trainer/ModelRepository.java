@@ -7,7 +7,9 @@ import io.finetune.contracts.ModelRef;
 import io.finetune.contracts.ObjectLayout;
 import io.finetune.contracts.ServingMode;
 import io.finetune.contracts.ServingState;
+import io.finetune.service.ExclusiveWrites;
 import io.finetune.service.ObjectStore;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,15 +36,29 @@ public class ModelRepository {
     private final ObjectStore store;
     private final ExclusiveWrites exclusive;
     private final Path cache;
+    private final LocalCopies copies;
 
     /** A downloaded package. */
     public record LocalModel(ModelRef ref, ModelManifest manifest, Path dir) {
     }
 
+    /** Keeps every downloaded package (tools and tests). */
     public ModelRepository(ObjectStore store, ExclusiveWrites exclusive, TrainerConfiguration configuration) {
+        this(store, exclusive, configuration, CacheConfiguration.UNBOUNDED);
+    }
+
+    @Inject
+    public ModelRepository(ObjectStore store, ExclusiveWrites exclusive, TrainerConfiguration configuration,
+                           CacheConfiguration cacheConfiguration) {
         this.store = store;
         this.exclusive = exclusive;
         this.cache = configuration.workPath().resolve("models");
+        this.copies = new LocalCopies(cache, 2, cacheConfiguration.modelBytes());
+    }
+
+    /** Holds the local copy of a resolved version against eviction while a job uses it. */
+    public LocalCopies.Pin pin(ModelRef resolved) {
+        return copies.pin(cache.resolve(resolved.name()).resolve(resolved.version()));
     }
 
     /** The manifest of a published version; {@code latest} follows the pointer. */
@@ -88,6 +104,7 @@ public class ModelRepository {
             }
             store.download(ObjectLayout.modelManifest(resolved.name(), resolved.version()),
                     dir.resolve(ObjectLayout.MODEL_MANIFEST));
+            copies.trim();
         }
         return new LocalModel(resolved, manifest, dir);
     }

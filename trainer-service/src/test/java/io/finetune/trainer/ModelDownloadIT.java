@@ -4,6 +4,7 @@ import io.finetune.contracts.ContractCodec;
 import io.finetune.contracts.ModelManifest;
 import io.finetune.contracts.ModelRef;
 import io.finetune.contracts.ObjectLayout;
+import io.finetune.service.ExclusiveWrites;
 import io.finetune.service.ObjectStore;
 import io.finetune.service.StorageConfiguration;
 import io.finetune.testkit.Infra;

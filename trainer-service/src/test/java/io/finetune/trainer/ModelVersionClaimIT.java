@@ -1,6 +1,7 @@
 package io.finetune.trainer;
 
 import io.finetune.contracts.ObjectLayout;
+import io.finetune.service.ExclusiveWrites;
 import io.finetune.service.ObjectStore;
 import io.finetune.service.StorageConfiguration;
 import io.finetune.testkit.Infra;

@@ -16,6 +16,7 @@ import io.finetune.contracts.Topics;
 import io.finetune.contracts.TrainingCommand;
 import io.finetune.contracts.TrainingEvent;
 import io.finetune.contracts.TrainingEventType;
+import io.finetune.service.ExclusiveWrites;
 import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;

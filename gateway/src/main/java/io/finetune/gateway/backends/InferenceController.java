@@ -234,10 +234,13 @@ public class InferenceController {
 
     /** The inference service's error answer (status, body and type) as it was sent. */
     private static HttpResponse<byte[]> errorAnswer(HttpClientResponseException e) {
-        return e.getResponse().getBody(byte[].class)
-                .<HttpResponse<byte[]>>map(b -> HttpResponse.status(e.getStatus()).body(b)
+        MutableHttpResponse<byte[]> answer = e.getResponse().getBody(byte[].class)
+                .map(b -> HttpResponse.status(e.getStatus()).body(b)
                         .contentType(e.getResponse().getContentType().orElse(MediaType.APPLICATION_JSON_TYPE)))
                 .orElseGet(() -> HttpResponse.status(e.getStatus()));
+        e.getResponse().getHeaders().findFirst(HttpHeaders.RETRY_AFTER)
+                .ifPresent(v -> answer.header(HttpHeaders.RETRY_AFTER, v));
+        return answer;
     }
 
     private static MutableHttpResponse<byte[]> passThrough(HttpResponse<byte[]> answer) {
@@ -245,6 +248,9 @@ public class InferenceController {
         // as bytes: a 404 comes back as the error response itself (not thrown), its body not bound as byte[]
         answer.getBody(byte[].class).ifPresent(response::body);
         answer.getContentType().ifPresent(response::contentType);
+        // a busy inference service says when to come back; the caller needs that more than the gateway does
+        answer.getHeaders().findFirst(HttpHeaders.RETRY_AFTER).ifPresent(v -> response.header(HttpHeaders.RETRY_AFTER,
+                v));
         return response;
     }
 

@@ -9,29 +9,67 @@ import io.finetune.contracts.ModelRef;
 import io.finetune.contracts.TrainingCommand;
 import io.finetune.contracts.TrainingEvent;
 import io.finetune.contracts.TrainingEventType;
+import io.micronaut.context.annotation.Value;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The jobs view: folds commands and events into one {@link JobView} per jobId. Applying the same message twice
  * changes nothing (delivery is at-least-once), a final state is never left for a non-final one, and commands and
  * events may arrive in either order (they are on different topics) with the same result, so a rebuild from the
- * topics after a restart gives the same view.
+ * topics after a restart gives the same view. Bounded: beyond {@code maxJobs} the finished jobs updated longest ago
+ * are dropped from memory (their ids remembered, so they are read from the topics on demand).
  */
 @Singleton
 public class JobViewStore {
     private final Map<String, JobView> jobs = new ConcurrentHashMap<>();
+    private final int maxJobs;
+    /** Ids of finished jobs dropped from memory (at most {@code 10 * maxJobs}, oldest forgotten first). */
+    private final Set<String> evicted;
+
+    /** Unbounded: for a view of one job's history, and for tests. */
+    public JobViewStore() {
+        this(Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param maxJobs jobs kept in memory; beyond, the finished ones updated longest ago are dropped (still readable
+     *                from the topics on demand, see {@link JobHistory}); running and submitted jobs are never dropped
+     */
+    @Inject
+    public JobViewStore(@Value("${finetune.gateway.jobs-view.max-jobs:10000}") int maxJobs) {
+        if (maxJobs < 1) {
+            throw new IllegalArgumentException("expected finetune.gateway.jobs-view.max-jobs >= 1, found " + maxJobs);
+        }
+        this.maxJobs = maxJobs;
+        int maxEvicted = (int) Math.min(Integer.MAX_VALUE / 2, 10L * maxJobs);
+        this.evicted = Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                return size() > maxEvicted;
+            }
+        }));
+    }
 
     public Optional<JobView> get(String jobId) {
         return Optional.ofNullable(jobs.get(jobId));
+    }
+
+    /** Whether this job was dropped from memory when the view was full: its history is on the topics. */
+    public boolean wasEvicted(String jobId) {
+        return evicted.contains(jobId);
     }
 
     /** Newest first (by first sighting, then jobId), at most {@code limit}. */
@@ -47,6 +85,9 @@ public class JobViewStore {
 
     /** @param at the broker timestamp of the command's record */
     public void apply(TrainingCommand command, Instant at) {
+        if (evicted.contains(command.jobId())) {
+            return; // finished and dropped: a redelivered message must not bring back half a job
+        }
         jobs.compute(command.jobId(), (id, old) -> {
             Draft d = new Draft(old, id, at);
             if (command.kind() == JobKind.CANCEL) {
@@ -61,10 +102,14 @@ public class JobViewStore {
             }
             return d.build();
         });
+        bound();
     }
 
     /** @param at the broker timestamp of the event's record */
     public void apply(TrainingEvent event, Instant at) {
+        if (evicted.contains(event.jobId())) {
+            return;
+        }
         jobs.compute(event.jobId(), (id, old) -> {
             Draft d = new Draft(old, id, at);
             if (d.kind == null) {
@@ -87,6 +132,20 @@ public class JobViewStore {
             }
             return d.build();
         });
+        bound();
+    }
+
+    /** Drops the finished jobs updated longest ago while the view holds more than {@code maxJobs}. */
+    private synchronized void bound() {
+        if (jobs.size() <= maxJobs) {
+            return;
+        }
+        List<JobView> finished = jobs.values().stream().filter(j -> j.status().isFinal())
+                .sorted(Comparator.comparing(JobView::updatedAt).thenComparing(JobView::jobId)).toList();
+        for (int i = 0; i < finished.size() && jobs.size() > maxJobs; i++) {
+            evicted.add(finished.get(i).jobId());
+            jobs.remove(finished.get(i).jobId());
+        }
     }
 
     /** Replaces the entry of the same phase and epoch (a resumed job re-reports it), else appends. */

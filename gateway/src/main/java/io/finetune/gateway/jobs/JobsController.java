@@ -27,6 +27,7 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
 import java.util.List;
+import java.util.Optional;
 
 /** Training jobs: submit and cancel over Kafka, follow them in the view built from the topics. */
 @Controller("/api/v1/jobs")
@@ -35,10 +36,12 @@ import java.util.List;
 public class JobsController {
     private final JobCommands commands;
     private final JobViewStore view;
+    private final JobHistory history;
 
-    public JobsController(JobCommands commands, JobViewStore view) {
+    public JobsController(JobCommands commands, JobViewStore view, JobHistory history) {
         this.commands = commands;
         this.view = view;
+        this.history = history;
     }
 
     @Post
@@ -78,7 +81,11 @@ public class JobsController {
     @Operation(summary = "One job: state and per-epoch metrics history")
     @ApiResponse(responseCode = "404", description = "No command or event for this job has been seen")
     public JobView get(@PathVariable String id) {
-        return view.get(id).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "no job '" + id + "': no "
+        Optional<JobView> job = view.get(id);
+        if (job.isEmpty() && view.wasEvicted(id)) {
+            job = history.read(id); // finished long ago: dropped from memory, read back from the topics
+        }
+        return job.orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "no job '" + id + "': no "
                 + "command or event with this jobId is on the training topics"));
     }
 

@@ -1,26 +1,17 @@
 package io.finetune.gateway.jobs;
 
-import io.finetune.contracts.ContractCodec;
-import io.finetune.contracts.ContractViolationException;
-import io.finetune.contracts.Topics;
-import io.finetune.contracts.TrainingCommand;
-import io.finetune.contracts.TrainingEvent;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
 import jakarta.annotation.PreDestroy;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +25,7 @@ import java.util.Properties;
 @Context
 public class TrainingTopicsReader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingTopicsReader.class);
-    private static final List<String> TOPICS = List.of(Topics.TRAINING_COMMANDS, Topics.TRAINING_EVENTS);
+    private static final List<String> TOPICS = TrainingRecords.TOPICS;
 
     private final JobViewStore store;
     private final String bootstrapServers;
@@ -116,29 +107,11 @@ public class TrainingTopicsReader implements AutoCloseable {
     }
 
     void apply(ConsumerRecord<String, byte[]> r) {
-        Instant at = Instant.ofEpochMilli(r.timestamp());
-        try {
-            if (Topics.TRAINING_COMMANDS.equals(r.topic())) {
-                store.apply(ContractCodec.decode(r.value(), TrainingCommand.class), at);
-            } else {
-                store.apply(ContractCodec.decode(r.value(), TrainingEvent.class), at);
-            }
-        } catch (ContractViolationException e) {
-            // the trainer dead-letters bad commands; the view only skips what it cannot show
-            LOG.warn("skipping {}-{}@{} in the jobs view: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
-        }
+        TrainingRecords.apply(store, r);
     }
 
     private Properties properties() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "gateway-jobs-view");
-        return p;
+        return TrainingRecords.consumer(bootstrapServers, "gateway-jobs-view");
     }
 
     private void pause() {

@@ -2,6 +2,7 @@ package io.finetune.gateway.web;
 
 import io.finetune.contracts.ApiError;
 import io.finetune.gateway.GatewayConfiguration;
+import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpMethod;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -14,8 +15,9 @@ import io.micronaut.core.order.Ordered;
 
 /**
  * Per-route body limits, checked from {@code Content-Length} before anything is read: small JSON for jobs and
- * imports, an image for predictions, an archive for dataset uploads. Chunked bodies without a length are capped by
- * {@code micronaut.server.max-request-size}.
+ * imports, an image for predictions, an archive for dataset uploads. A chunked body (no length to check) is refused
+ * with 411 on the routes with small limits; only dataset uploads stream a chunked body, capped by
+ * {@code micronaut.server.max-request-size} (their own limit).
  */
 @ServerFilter("/api/**")
 public class RequestSizeLimitFilter implements Ordered {
@@ -29,10 +31,20 @@ public class RequestSizeLimitFilter implements Ordered {
     @Nullable
     public HttpResponse<ApiError> limit(HttpRequest<?> request) {
         long length = request.getContentLength();
-        if (length < 0 || request.getMethod() == HttpMethod.GET) {
+        if (request.getMethod() == HttpMethod.GET) {
             return null;
         }
         long max = limitFor(request.getPath());
+        if (length < 0) {
+            if (max < configuration.maxUploadBytes() && request.getHeaders().contains(HttpHeaders.TRANSFER_ENCODING)) {
+                HttpStatus status = HttpStatus.LENGTH_REQUIRED;
+                return HttpResponse.<ApiError>status(status).body(new ApiError(status.getCode(), status.getReason(),
+                        "expected a Content-Length of at most " + max + " bytes for " + request.getPath()
+                                + ", found a body without one (Transfer-Encoding: " + request.getHeaders()
+                                .get(HttpHeaders.TRANSFER_ENCODING) + ")", request.getPath()));
+            }
+            return null;
+        }
         if (length <= max) {
             return null;
         }

@@ -11,7 +11,9 @@ import io.finetune.imaging.PillowBilinear;
 import java.awt.image.BufferedImage;
 
 /**
- * The one preprocessing path of training, evaluation and serving: decode (imaging's decoder), make a square of
+ * The one preprocessing path of training, evaluation and serving: decode (imaging's decoder, subsampled while
+ * reading when the image is more than four times the input size, so a huge image never costs a full-size copy), make
+ * a square of
  * {@code imageSize} as the normalization's {@link ResizeMode} says (stretch; or Pillow-exact bilinear resize of the
  * shorter side and the centred square, as ImageNet backbones expect), then (pixel / 255 - mean) / std per channel in
  * NHWC order. Rebuilt from a manifest by the loader. Thread-safe.
@@ -57,7 +59,7 @@ public final class Preprocessor {
 
     /** Decoded and resized to the model's square input, as packed 8-bit RGB (3 bytes per pixel, row-major). */
     public byte[] pixels(byte[] encoded) throws ImageRejectedException {
-        DecodedImage image = decoder.decode(encoded);
+        DecodedImage image = decoder.decode(encoded, imageSize);
         BufferedImage square = resize == ResizeMode.CENTER_CROP
                 ? PillowBilinear.resizeShorterThenCenterCrop(image.rgb(), imageSize)
                 : ImageResizer.square(image.rgb(), imageSize);
@@ -73,7 +75,7 @@ public final class Preprocessor {
         if (!forAugmentation || resize != ResizeMode.CENTER_CROP) {
             return new StoredImage(pixels(encoded), imageSize, imageSize);
         }
-        BufferedImage resized = PillowBilinear.resizeShorter(decoder.decode(encoded).rgb(), imageSize);
+        BufferedImage resized = PillowBilinear.resizeShorter(decoder.decode(encoded, imageSize).rgb(), imageSize);
         return new StoredImage(rgb(resized), resized.getWidth(), resized.getHeight());
     }
 

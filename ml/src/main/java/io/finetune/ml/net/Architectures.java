@@ -1,5 +1,6 @@
 package io.finetune.ml.net;
 
+import io.finetune.contracts.ArchitectureNames;
 import io.finetune.ml.net.Layers.Conv;
 import io.finetune.ml.net.Layers.Dense;
 import io.finetune.ml.net.Layers.GlobalAveragePool;
@@ -8,13 +9,13 @@ import io.finetune.ml.net.Layers.Residual;
 import java.util.List;
 import java.util.Map;
 
-/** The registry of architectures a training command may name. */
+/** The registry of architectures a training command may name (their names: {@link ArchitectureNames}). */
 public final class Architectures {
-    public static final String SEED_CNN = "seed-cnn";
-    public static final String RES_CNN = "res-cnn";
-    public static final String EFFICIENTNET_LITE0 = "efficientnet-lite0";
-    public static final String EFFICIENTNET_LITE1 = "efficientnet-lite1";
-    public static final String EFFICIENTNET_LITE2 = "efficientnet-lite2";
+    public static final String SEED_CNN = ArchitectureNames.SEED_CNN;
+    public static final String RES_CNN = ArchitectureNames.RES_CNN;
+    public static final String EFFICIENTNET_LITE0 = ArchitectureNames.EFFICIENTNET_LITE0;
+    public static final String EFFICIENTNET_LITE1 = ArchitectureNames.EFFICIENTNET_LITE1;
+    public static final String EFFICIENTNET_LITE2 = ArchitectureNames.EFFICIENTNET_LITE2;
 
     private static final Map<String, Architecture> REGISTRY = Map.of(SEED_CNN, seedCnn(), RES_CNN, resCnn(),
             EFFICIENTNET_LITE0, EfficientNetLite.build(EFFICIENTNET_LITE0, 1.0, 1.0, 224, 0.2),

@@ -7,9 +7,9 @@ import io.finetune.contracts.ObjectLayout;
 import io.finetune.contracts.WeightsSource;
 import io.finetune.ml.PretrainedModels;
 import io.finetune.ml.SharedWeights;
+import io.finetune.service.ExclusiveWrites;
 import io.finetune.service.ObjectStore;
 import io.finetune.trainer.CheckpointSync;
-import io.finetune.trainer.ExclusiveWrites;
 import io.finetune.trainer.ModelRepository;
 
 import java.io.IOException;

@@ -1,7 +1,5 @@
-package io.finetune.trainer;
+package io.finetune.service;
 
-import io.finetune.service.StorageConfiguration;
-import io.finetune.service.StorageException;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.errors.ErrorResponseException;
