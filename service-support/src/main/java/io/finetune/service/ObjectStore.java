@@ -73,11 +73,15 @@ public class ObjectStore {
      * MinIO and S3, so of two writers exactly one succeeds. Returns false when the key already existed.
      */
     public boolean createJsonIfAbsent(String key, Object document) {
-        byte[] bytes = ContractCodec.encode(document);
+        return createIfAbsent(key, ContractCodec.encode(document), "application/json");
+    }
+
+    /** {@link #createJsonIfAbsent} for any bytes. */
+    public boolean createIfAbsent(String key, byte[] bytes, String contentType) {
         return call("create " + key, () -> {
             try {
                 client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
-                        .stream(new ByteArrayInputStream(bytes), bytes.length, -1).contentType("application/json")
+                        .stream(new ByteArrayInputStream(bytes), bytes.length, -1).contentType(contentType)
                         .headers(java.util.Map.of("If-None-Match", "*")).build());
                 return true;
             } catch (ErrorResponseException e) {

@@ -1,16 +1,9 @@
 package io.finetune.system.bench;
 
-import io.finetune.contracts.ContractCodec;
 import io.finetune.contracts.DatasetRef;
 import io.finetune.contracts.JobKind;
-import io.finetune.contracts.ModelManifest;
-import io.finetune.contracts.ModelPointer;
-import io.finetune.contracts.ModelPublished;
-import io.finetune.contracts.ObjectLayout;
-import io.finetune.contracts.Topics;
 import io.finetune.ml.ImageDataset;
 import io.finetune.ml.ImageFolders;
-import io.finetune.ml.ModelPackages;
 import io.finetune.ml.ModelTrainer;
 import io.finetune.ml.NativeBackend;
 import io.finetune.ml.SharedDatasets;
@@ -20,29 +13,17 @@ import io.finetune.ml.TrainingSpec;
 import io.finetune.system.LocalSystem;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.RepositoryLayout;
-import io.minio.MinioClient;
-import io.minio.PutObjectArgs;
-import io.minio.UploadObjectArgs;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -88,10 +69,11 @@ public final class GatewayHopBenchmark {
         List<Figure> figures = new ArrayList<>();
         try (Infra infra = Infra.fromEnvironmentOrStart();
              LocalSystem system = LocalSystem.start(infra, API_KEY, scratch.resolve("system"))) {
-            publish(infra, pkg, model);
+            BenchModels.publish(infra, pkg, model);
             String gateway = system.url(LocalSystem.Service.GATEWAY) + "/api/v1/predict/" + model + "?topK=5";
             String direct = system.url(LocalSystem.Service.INFERENCE) + "/predict/" + model + "?topK=5";
-            awaitServed(URI.create(gateway), Files.readAllBytes(photo));
+            BenchModels.awaitServed(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(),
+                    URI.create(gateway), API_KEY, Files.readAllBytes(photo));
             log("warming both JVMs through the gateway for " + serviceWarmup + " s at 4 clients");
             hey(hey, gateway, photo, 4, serviceWarmup);
             hey(hey, direct, photo, 4, Math.max(5, serviceWarmup / 6));
@@ -136,49 +118,6 @@ public final class GatewayHopBenchmark {
             m.writePackage(pkg, model, "1", null, new DatasetRef("flower5-few", "1"), "bench");
         }
         return pkg;
-    }
-
-    /** Package files, manifest last, the latest pointer, then the announcement (followed by default). */
-    private static void publish(Infra infra, Path pkg, String model) throws Exception {
-        MinioClient minio = infra.minioClient();
-        List<Path> files;
-        try (Stream<Path> s = Files.list(pkg)) {
-            files = new ArrayList<>(s.filter(p -> !p.getFileName().toString().equals(ModelPackages.MANIFEST))
-                    .toList());
-        }
-        files.add(pkg.resolve(ModelPackages.MANIFEST));
-        for (Path f : files) {
-            minio.uploadObject(UploadObjectArgs.builder().bucket(ObjectLayout.DEFAULT_BUCKET)
-                    .object(ObjectLayout.modelFile(model, "1", f.getFileName().toString())).filename(f.toString())
-                    .build());
-        }
-        byte[] pointer = ContractCodec.encode(new ModelPointer(ModelPointer.SCHEMA_VERSION, model, "1",
-                Instant.now()));
-        minio.putObject(PutObjectArgs.builder().bucket(ObjectLayout.DEFAULT_BUCKET).object(ObjectLayout
-                .modelLatest(model)).stream(new ByteArrayInputStream(pointer), pointer.length, -1).build());
-        ModelManifest m = ModelPackages.readManifest(pkg);
-        Properties p = new Properties();
-        p.put("bootstrap.servers", infra.kafkaBootstrap());
-        p.put("acks", "all");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
-                new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.MODELS_PUBLISHED, model, ContractCodec.encode(
-                    new ModelPublished(ModelPublished.SCHEMA_VERSION, model, "1", Instant.now(), "bench",
-                            m.architecture(), m.classes().size(), m.imageSize(), m.parent(), "bench")))).get();
-        }
-    }
-
-    private static void awaitServed(URI uri, byte[] photo) throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (http.send(HttpRequest.newBuilder(uri).header("Content-Type", "image/jpeg").header("X-API-Key", API_KEY)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(photo)).build(), HttpResponse.BodyHandlers.ofString())
-                .statusCode() != 200) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the model was not served through " + uri + " within 3 minutes");
-            }
-            Thread.sleep(500);
-        }
     }
 
     /** Runs hey and returns its report. */
@@ -253,7 +192,8 @@ public final class GatewayHopBenchmark {
         sb.append(String.format(Locale.ROOT, "seed-cnn (96 px, 5 classes), one Flower102 `valid` photo (JPEG) per "
                         + "request, `hey -z %ds` per figure, the two paths alternating; JVMs warmed %d s first; %s; "
                         + "%d cores; load average at the end %s; %s%n%n", seconds, serviceWarmup,
-                NativeBackend.describe(), Runtime.getRuntime().availableProcessors(), loadAverage(), Instant.now()));
+                NativeBackend.describe(), Runtime.getRuntime().availableProcessors(), BenchModels.loadAverage(),
+                Instant.now()));
         sb.append("| path | clients | requests/s | p50 ms | p99 ms | not 200 | gateway p50 - direct p50 | gateway p99 / "
                 + "direct p99 | gateway / direct throughput | gateway CPU ms / request |\n");
         sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -270,15 +210,6 @@ public final class GatewayHopBenchmark {
                     f.rps(), f.p50(), f.p99(), f.other(), extra));
         }
         return sb.toString();
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] parts = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return parts[0] + " " + parts[1] + " " + parts[2];
-        } catch (IOException e) {
-            return "unknown";
-        }
     }
 
     private static void log(String message) {

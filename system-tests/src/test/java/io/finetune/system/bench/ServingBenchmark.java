@@ -1,13 +1,7 @@
 package io.finetune.system.bench;
 
-import io.finetune.contracts.ContractCodec;
 import io.finetune.contracts.DatasetRef;
 import io.finetune.contracts.JobKind;
-import io.finetune.contracts.ModelManifest;
-import io.finetune.contracts.ModelPointer;
-import io.finetune.contracts.ModelPublished;
-import io.finetune.contracts.ObjectLayout;
-import io.finetune.contracts.Topics;
 import io.finetune.ml.FineTuneDefaults;
 import io.finetune.ml.ImageClassifier;
 import io.finetune.ml.ImageDataset;
@@ -24,23 +18,12 @@ import io.finetune.ml.TrainingSpec;
 import io.finetune.system.LocalSystem;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.RepositoryLayout;
-import io.minio.MinioClient;
-import io.minio.PutObjectArgs;
-import io.minio.UploadObjectArgs;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,7 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -122,20 +104,22 @@ public final class ServingBenchmark {
         }
         try (Infra infra = Infra.fromEnvironmentOrStart();
              LocalSystem system = LocalSystem.start(infra, API_KEY, scratch.resolve("system"))) {
-            publish(infra, pkg, model);
+            BenchModels.publish(infra, pkg, model);
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             URI gateway = URI.create(system.url(LocalSystem.Service.GATEWAY) + "/api/v1/predict/" + model
                     + "?topK=" + TOP_K);
             URI inference = URI.create(system.url(LocalSystem.Service.INFERENCE) + "/predict/" + model + "?topK="
                     + TOP_K);
-            awaitServed(http, gateway, photos.get(0));
+            BenchModels.awaitServed(http, gateway, API_KEY, photos.get(0));
+            Call viaGateway = (client, n) -> BenchModels.post(http, gateway, API_KEY,
+                    photos.get((client + n) % photos.size()));
+            Call direct = (client, n) -> BenchModels.post(http, inference, API_KEY,
+                    photos.get((client + n) % photos.size()));
             log("warming the gateway and the inference service for " + serviceWarmup + " s at 4 clients");
-            run(4, serviceWarmup, (client, n) -> post(http, gateway, photos.get((client + n) % photos.size())), null);
+            run(4, serviceWarmup, viaGateway, null);
             for (int c : clients) {
-                figures.add(measure("gateway -> inference service (HTTP)", c, warmup, seconds,
-                        (client, n) -> post(http, gateway, photos.get((client + n) % photos.size()))));
-                figures.add(measure("inference service alone (HTTP)", c, warmup, seconds,
-                        (client, n) -> post(http, inference, photos.get((client + n) % photos.size()))));
+                figures.add(measure("gateway -> inference service (HTTP)", c, warmup, seconds, viaGateway));
+                figures.add(measure("inference service alone (HTTP)", c, warmup, seconds, direct));
             }
         }
         System.out.println(table(figures, seconds, warmup, serviceWarmup));
@@ -177,53 +161,6 @@ public final class ServingBenchmark {
             }
         }
         return out;
-    }
-
-    /** Package files, manifest last, the latest pointer, then the announcement the inference service follows. */
-    private static void publish(Infra infra, Path pkg, String model) throws Exception {
-        MinioClient minio = infra.minioClient();
-        List<Path> files;
-        try (Stream<Path> s = Files.list(pkg)) {
-            files = new ArrayList<>(s.filter(p -> !p.getFileName().toString().equals(ModelPackages.MANIFEST))
-                    .toList());
-        }
-        files.add(pkg.resolve(ModelPackages.MANIFEST));
-        for (Path f : files) {
-            minio.uploadObject(UploadObjectArgs.builder().bucket(ObjectLayout.DEFAULT_BUCKET)
-                    .object(ObjectLayout.modelFile(model, "1", f.getFileName().toString())).filename(f.toString())
-                    .build());
-        }
-        byte[] pointer = ContractCodec.encode(new ModelPointer(ModelPointer.SCHEMA_VERSION, model, "1",
-                Instant.now()));
-        minio.putObject(PutObjectArgs.builder().bucket(ObjectLayout.DEFAULT_BUCKET).object(ObjectLayout
-                .modelLatest(model)).stream(new ByteArrayInputStream(pointer), pointer.length, -1).build());
-        ModelManifest m = ModelPackages.readManifest(pkg);
-        Properties p = new Properties();
-        p.put("bootstrap.servers", infra.kafkaBootstrap());
-        p.put("acks", "all");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
-                new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.MODELS_PUBLISHED, model, ContractCodec.encode(
-                    new ModelPublished(ModelPublished.SCHEMA_VERSION, model, "1", Instant.now(), "bench",
-                            m.architecture(), m.classes().size(), m.imageSize(), m.parent(), "bench")))).get();
-        }
-    }
-
-    private static void awaitServed(HttpClient http, URI uri, byte[] photo) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (!post(http, uri, photo)) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the model was not served through " + uri + " within 3 minutes");
-            }
-            Thread.sleep(500);
-        }
-    }
-
-    private static boolean post(HttpClient http, URI uri, byte[] photo) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).header("Content-Type", "image/jpeg")
-                .header("X-API-Key", API_KEY).POST(HttpRequest.BodyPublishers.ofByteArray(photo)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        return r.statusCode() == 200;
     }
 
     private static Figure measure(String path, int clients, int warmup, int seconds, Call call) throws Exception {
@@ -303,7 +240,7 @@ public final class ServingBenchmark {
                         + "photos (about 500x200 JPEG); JVMs warmed first (services %d s, in-process %d s, 4 clients); "
                         + "%d s per figure after %d s of warm-up; %s; %d cores; load average at the end %s; %s%n%n",
                 serviceWarmup, serviceWarmup / 3, seconds, warmup, NativeBackend.describe(),
-                Runtime.getRuntime().availableProcessors(), loadAverage(), Instant.now()));
+                Runtime.getRuntime().availableProcessors(), BenchModels.loadAverage(), Instant.now()));
         sb.append("| path | clients | images/s | p50 ms | p99 ms | failed | p99 / in-process p99 |\n");
         sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
         for (Figure f : figures) {
@@ -314,15 +251,6 @@ public final class ServingBenchmark {
                     f.clients(), f.throughput(), f.p50(), f.p99(), f.failures(), ratio));
         }
         return sb.toString();
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] parts = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return parts[0] + " " + parts[1] + " " + parts[2];
-        } catch (IOException e) {
-            return "unknown";
-        }
     }
 
     private static void log(String message) {
