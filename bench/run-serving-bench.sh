@@ -6,15 +6,19 @@
 # ../shared/datasets. Writes bench/results/serving-<time>/ and the table in bench/README-inference.md (between the
 # serving-bench markers).
 #
-#   bench/run-serving-bench.sh                        # 15 s per figure, 5 s warm-up, JVMs warmed 60 s first
-#   SECONDS_PER_FIGURE=5 WARMUP=2 SERVICE_WARMUP=10 bench/run-serving-bench.sh
+# The three paths run interleaved (ROUNDS rounds, each path SECONDS_PER_FIGURE / ROUNDS per round, WARMUP seconds
+# unmeasured before each slice) with the whole system up, so a burst of machine noise falls on all of them alike.
+#
+#   bench/run-serving-bench.sh                        # 15 s per path in 5 rounds, JVMs warmed 60 s first
+#   SECONDS_PER_FIGURE=5 ROUNDS=2 SERVICE_WARMUP=10 bench/run-serving-bench.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 seconds="${SECONDS_PER_FIGURE:-15}"
-warmup="${WARMUP:-5}"
+warmup="${WARMUP:-1}"
 clients="${CLIENTS:-1,4,16}"
 service_warmup="${SERVICE_WARMUP:-60}"
+rounds="${ROUNDS:-5}"
 out="bench/results/serving-$(date +%Y%m%dT%H%M%S)"
 mkdir -p "$out"
 
@@ -28,8 +32,8 @@ module="$root/system-tests"
 cp="$module/target/test-classes:$(cat "$module/target/test-classpath.txt")"
 
 # From the module directory, so scratch files land under system-tests/target/; logs to stderr, the table to stdout.
-(cd "$module" && java -Xmx3g -Dlogback.configurationFile=finetune-ml-cli-logback.xml -cp "$cp" \
-  io.finetune.system.bench.ServingBenchmark "$seconds" "$warmup" "$clients" "$service_warmup") \
+(cd "$module" && java -Xmx3g -Dbench.out="$root/$out" -Dlogback.configurationFile=finetune-ml-cli-logback.xml -cp "$cp" \
+  io.finetune.system.bench.ServingBenchmark "$seconds" "$warmup" "$clients" "$service_warmup" "$rounds") \
   2>"$out/bench.log" | grep -E '^(\||EfficientNet)' > "$out/table.md"
 cat "$out/table.md"
 

@@ -85,9 +85,20 @@ public final class LocalSystem implements AutoCloseable {
         Map<String, String> env = new LinkedHashMap<>(environment);
         env.put("MICRONAUT_SERVER_PORT", Integer.toString(ports.get(s)));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(java, s.heap, "-XX:+ExitOnOutOfMemoryError", "-cp",
-                classpath(s, logDir.resolve("classes").resolve(s.module)), s.mainClass);
+        List<String> command = new ArrayList<>(List.of(java, s.heap, "-XX:+ExitOnOutOfMemoryError"));
+        command.addAll(extraJvmOptions(s));
+        command.addAll(List.of("-cp", classpath(s, logDir.resolve("classes").resolve(s.module)), s.mainClass));
         processes.put(s, new ServerProcess(s.module, command, env, logDir.resolve(s.module + ".log")).start());
+    }
+
+    /**
+     * JVM options for one service from {@code FINETUNE_<SERVICE>_JVM_OPTS} (for example
+     * {@code FINETUNE_INFERENCE_JVM_OPTS="-Xlog:gc:file=gc.log"}), split on spaces; none when unset. Benchmarks use it
+     * to try collectors and heap sizes without a rebuild.
+     */
+    static List<String> extraJvmOptions(Service s) {
+        String value = System.getenv("FINETUNE_" + s.name() + "_JVM_OPTS");
+        return value == null || value.isBlank() ? List.of() : List.of(value.trim().split("\\s+"));
     }
 
     /**
