@@ -20,6 +20,9 @@ clients="${CLIENTS:-1,4,16}"
 service_warmup="${SERVICE_WARMUP:-60}"
 rounds="${ROUNDS:-5}"
 out="bench/results/serving-$(date +%Y%m%dT%H%M%S)"
+# As the launcher, the ml CLI and the images run them (bench/README.md, "OpenMP waiting"): every JVM started here
+# (the in-process side and the services, which inherit this environment) waits 10,000 spins, not libgomp's 300,000.
+export GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-10000}"
 mkdir -p "$out"
 
 if [[ "${BUILD:-1}" == 1 ]]; then

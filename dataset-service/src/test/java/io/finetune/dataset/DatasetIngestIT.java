@@ -282,8 +282,8 @@ class DatasetIngestIT {
     void flower5IsImportedWholeWithEveryImageStoredOnce() {
         Path flower5 = RepositoryLayout.datasets().map(d -> d.resolve("flower5")).filter(Files::isDirectory)
                 .orElse(null);
-        org.junit.jupiter.api.Assumptions.assumeTrue(flower5 != null,
-                "skipped: ../shared/datasets/flower5 is absent (set FINETUNE_DATASETS to the datasets folder)");
+        io.finetune.testkit.RequiredInputs.require(flower5 != null,
+                "../shared/datasets/flower5 is absent (set FINETUNE_DATASETS to the datasets folder)");
         String name = uniqueName("flower5");
         JsonNode view = api.awaitFinished(api.importDir(name, "{\"path\":\"" + flower5
                 + "\",\"storage\":\"resized\",\"maxSide\":128}"), Duration.ofMinutes(5));
@@ -305,8 +305,8 @@ class DatasetIngestIT {
     void flower102KeepsItsGivenSplitsAndCarvesATestSplitFromValidation() {
         Path flower102 = RepositoryLayout.datasets().map(d -> d.resolve("flower102")).filter(Files::isDirectory)
                 .orElse(null);
-        org.junit.jupiter.api.Assumptions.assumeTrue(flower102 != null,
-                "skipped: ../shared/datasets/flower102 is absent (set FINETUNE_DATASETS to the datasets folder)");
+        io.finetune.testkit.RequiredInputs.require(flower102 != null,
+                "../shared/datasets/flower102 is absent (set FINETUNE_DATASETS to the datasets folder)");
         String name = uniqueName("flower102");
         JsonNode view = api.awaitFinished(api.importDir(name, "{\"path\":\"flower102\",\"storage\":\"resized\","
                 + "\"maxSide\":96,\"testFraction\":0.5}"), Duration.ofMinutes(5));

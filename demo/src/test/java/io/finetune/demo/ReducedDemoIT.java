@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.finetune.contracts.ContractCodec;
 import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.RepositoryLayout;
+import io.finetune.testkit.RequiredInputs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,11 +43,10 @@ class ReducedDemoIT {
     @BeforeAll
     static void up() throws Exception {
         String absent = "../shared/datasets (or $FINETUNE_DATASETS) is absent, and the demo needs the flower images";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            assertTrue(RepositoryLayout.datasets().isPresent(), absent + "; CI=true requires them");
+        if (RequiredInputs.ci()) {
             assertTrue(BACKBONE, "../shared/weights/efficientnet-lite0 is absent; CI=true requires it");
         }
-        assumeTrue(RepositoryLayout.datasets().isPresent(), "skipped: " + absent);
+        RequiredInputs.require(RepositoryLayout.datasets().isPresent(), absent);
         DemoData.deleteRecursively(LOCAL.resolve("run"));
         ENV.put("FINETUNE_LOCAL_DIR", LOCAL.toString());
         for (String port : List.of("KAFKA", "KAFKA_CONTROLLER", "MINIO", "MINIO_CONSOLE", "PROMETHEUS", "GATEWAY",

@@ -11,7 +11,6 @@ import io.finetune.testkit.InfraExtension;
 import io.finetune.testkit.RepositoryLayout;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
@@ -39,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WebPageBrowserIT {
     @Test
     void uploadAPhotoSeePredictionsAndTrainingCurves(Infra infra) throws Exception {
-        Assumptions.assumeTrue(HeadlessChromium.available(), HeadlessChromium.MISSING);
+        io.finetune.testkit.RequiredInputs.require(HeadlessChromium.available(), HeadlessChromium.MISSING);
         Path photo = RepositoryLayout.scratch("gateway-browser").resolve("rose.png");
         Files.createDirectories(photo.getParent());
         Files.write(photo, GatewayApiIT.png(new Color(200, 30, 60)));

@@ -21,8 +21,9 @@ import java.util.List;
  *                             hold readiness, answer 503 and are loaded as soon as a version appears
  * @param pointerCheckInterval how often the serving state and the {@code latest} pointers are re-read to catch
  *                             missed events
- * @param followNewModels      a {@code ModelPublished} event for a model without a serving state writes one that
- *                             follows its latest version (so every replica serves it, also after a restart)
+ * @param followNewModels      a model without a serving state (announced by a {@code ModelPublished}, or found in
+ *                             the registry at a reconciliation) gets one that follows its latest version (so every
+ *                             replica serves it, also after a restart)
  * @param maxTopK              largest {@code topK} a request may ask for (answers hold at most the model's classes)
  * @param maxImageBytes        largest encoded image accepted (413 above)
  * @param maxImagePixels       largest width x height accepted, read from the header before decoding (413 above)

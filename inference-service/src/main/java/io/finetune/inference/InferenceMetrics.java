@@ -11,7 +11,8 @@ import java.time.Duration;
 /**
  * The service's meters, named as the dashboards expect: {@code finetune_inference_request_seconds{model,version,
  * outcome}}, {@code finetune_inference_images_total{model}}, {@code finetune_inference_active_model_version{model}},
- * {@code finetune_inference_reloads_total{model,outcome}}, {@code finetune_inference_serving_diverged{model}}.
+ * {@code finetune_inference_reloads_total{model,outcome}}, {@code finetune_inference_serving_diverged{model}},
+ * {@code finetune_inference_serving_reconciliations_total{outcome}}.
  * Labels are bounded: model names are configured or published ones ({@link #UNKNOWN_MODEL} for any other request),
  * never per-request values.
  */
@@ -54,6 +55,13 @@ class InferenceMetrics {
     void reload(String model, boolean ok) {
         Counter.builder("finetune.inference.reloads").description("Model version loads by outcome")
                 .tag("model", model).tag("outcome", ok ? "ok" : "failed").register(registry).increment();
+    }
+
+    /** One reconciliation with the serving state finished (at start, on changes, at every pointer check). */
+    void reconciled(boolean ok) {
+        Counter.builder("finetune.inference.serving.reconciliations")
+                .description("Reconciliations with the serving state in storage, by outcome")
+                .tag("outcome", ok ? "ok" : "failed").register(registry).increment();
     }
 
     void watch(ServedModel model) {

@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  * models pinned by configuration; the replica reconciles to it at start, on every {@code ModelPublished} and serving
  * change event, and every pointer check (a backstop for missed events). A model announced by a
  * {@code ModelPublished} without a serving state gets one that follows its latest version when
- * {@code follow-new-models} is on (created only if absent, so a model an operator stopped stays stopped). Every load runs on one background thread (so requests never wait for a load,
+ * {@code follow-new-models} is on (created only if absent, so a model an operator stopped stays stopped); every
+ * reconciliation gives the same state to registry models that have none (their event was missed). Every load runs on one background thread (so requests never wait for a load,
  * and two loads never compete for memory); a loaded version is checked before it is swapped in. Events only move a
  * model forward (a redelivered or older event is ignored); the {@code latest} pointer is authoritative and is
  * followed wherever it points. A version that fails its checks is refused for good (counted and logged, the previous
@@ -135,8 +136,22 @@ class ModelRegistry {
 
     /** The desired-state half of {@link #reconcile}: returns the models it started serving or re-selected. */
     private Set<String> reconcileState() {
+        try {
+            Set<String> changed = reconcileStateOnce();
+            metrics.reconciled(true);
+            return changed;
+        } catch (RuntimeException e) {
+            metrics.reconciled(false);
+            throw e;
+        }
+    }
+
+    private Set<String> reconcileStateOnce() {
         synchronized (reconciling) {
             Map<String, ServingState> desired = states.desired();
+            if (config.followNewModels() && followUnannounced(desired.keySet())) {
+                desired = states.desired();
+            }
             boolean first = !reconciledOnce;
             Set<String> changed = new HashSet<>();
             for (ServingState state : desired.values()) {
@@ -188,6 +203,25 @@ class ModelRegistry {
         if (states.writeIfAbsent(follow)) {
             LOG.info("wrote the serving state of newly published model {}: follow its latest version", name);
         }
+    }
+
+    /**
+     * The backstop of {@code follow-new-models}: a model in the registry with no serving state at all (published
+     * before this version of the service wrote serving states, or while no replica was running to hear its
+     * {@code ModelPublished}) gets the same follow-its-latest state an event would have written. A model with any
+     * serving state, stopped ones included, is left alone. Returns true if it wrote a state.
+     */
+    private boolean followUnannounced(Set<String> withState) {
+        boolean wrote = false;
+        for (String name : store.completeVersions().keySet()) {
+            if (!withState.contains(name) && !configured(name)) {
+                LOG.info("model {} is in the registry without a serving state (published while no replica "
+                        + "listened, or before serving states existed): following it", name);
+                followNewModel(name);
+                wrote = true;
+            }
+        }
+        return wrote;
     }
 
     /** Models from the serving state that are loaded or being loaded (not unloaded by the cap). */

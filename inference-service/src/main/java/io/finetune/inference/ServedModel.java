@@ -261,6 +261,12 @@ final class ServedModel {
         return refusedVersions.containsKey(version);
     }
 
+    /** No version active and the last one tried failed its checks: a verdict that waiting does not change. */
+    boolean refusedWithNoneActive() {
+        Failure last = lastFailure;
+        return state == State.FAILED && last != null && isRefused(last.version());
+    }
+
     /** True if the caller should queue a refresh (none is queued yet). */
     boolean markRefreshQueued() {
         return refreshQueued.compareAndSet(false, true);

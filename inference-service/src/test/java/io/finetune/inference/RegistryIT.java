@@ -69,6 +69,8 @@ class RegistryIT {
         Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment());
         env.put("FINETUNE_INFERENCE_MODELS", BASE);
         env.put("FINETUNE_INFERENCE_ON_DEMAND_MAX_VERSIONS", "1");
+        // only BASE is served: the other registry models must stay unserved, answering by version on demand
+        env.put("FINETUNE_INFERENCE_FOLLOW_NEW_MODELS", "false");
         env.put("FINETUNE_INFERENCE_WORK_DIR", workDir.toString());
         service = ServiceProcesses.start("inference-registry", InferenceApplication.class.getName(), port, env,
                 RepositoryLayout.scratch("inference-registry"));
@@ -128,7 +130,7 @@ class RegistryIT {
         assertEquals("1", ft.at("/parent/version").asText());
         assertEquals("tiny", ft.at("/dataset/name").asText());
         assertEquals("3", ft.at("/dataset/version").asText());
-        assertFalse(ft.hasNonNull("serving"), "not served: uploaded without an event and not configured");
+        assertFalse(ft.hasNonNull("serving"), "not served: not configured, and this replica follows no new models");
 
         JsonNode pre = version(registryEntry(PRETRAINED), "1");
         assertEquals("PRETRAINED", pre.get("kind").asText());

@@ -41,6 +41,7 @@ class ServingStateIT {
     private static final String FOLLOWED = "serving-followed";
     private static final String PINNED = "serving-pinned";
     private static final String REFUSED = "serving-refused";
+    private static final String UNANNOUNCED = "serving-unannounced";
     private static final Duration START = Duration.ofSeconds(180);
     private static final Duration SETTLE = Duration.ofSeconds(120);
 
@@ -64,7 +65,7 @@ class ServingStateIT {
 
     @AfterAll
     void stopEverything() throws Exception {
-        for (String model : List.of(FOLLOWED, PINNED, REFUSED)) {
+        for (String model : List.of(FOLLOWED, PINNED, REFUSED, UNANNOUNCED)) {
             a.delete("/models/" + model + "/serving"); // later test classes share the bucket
         }
         processes.forEach(ServerProcess::stop);
@@ -212,6 +213,36 @@ class ServingStateIT {
             c.delete("/models/" + x + "/serving");
             c.delete("/models/" + y + "/serving");
         }
+    }
+
+    @Test
+    @Order(5)
+    void aModelInTheRegistryWhoseEventNoReplicaHeardIsFollowedAtTheNextReconciliation(Infra infra)
+            throws Exception {
+        // written to MinIO with no ModelPublished: as if published before the upgrade, or while no replica ran
+        TestModels.upload(infra, TestModels.renamed(trained, UNANNOUNCED, "1"), UNANNOUNCED, "1");
+        await("both replicas serve it at their next pointer check").atMost(SETTLE).until(() ->
+                active(a, UNANNOUNCED).equals("1") && active(b, UNANNOUNCED).equals("1"));
+        assertEquals("follow-new-models", a.get("/models/" + UNANNOUNCED).json().get("desiredBy").asText());
+        assertEquals(200, b.postRaw("/predict/" + UNANNOUNCED, "image/png", image).status());
+
+        ServiceClient.Response stop = a.delete("/models/" + UNANNOUNCED + "/serving");
+        assertEquals(200, stop.status(), stop.body());
+        await("stopped on both").atMost(SETTLE).until(() -> a.get("/models/" + UNANNOUNCED).status() == 404
+                && b.get("/models/" + UNANNOUNCED).status() == 404);
+        TestModels.upload(infra, TestModels.renamed(trained, UNANNOUNCED, "2"), UNANNOUNCED, "2");
+        double checksBefore = reconciliations(a);
+        await("two more reconciliations on the first replica").atMost(SETTLE).until(() ->
+                reconciliations(a) >= checksBefore + 2);
+        assertEquals(404, a.get("/models/" + UNANNOUNCED).status(),
+                "a stopped model keeps its state: the backstop only gives a state to a model that has none");
+    }
+
+    /** The replica's count of successful reconciliations with the serving state, from its metrics. */
+    private static double reconciliations(ServiceClient client) throws Exception {
+        return client.get("/prometheus").body().lines()
+                .filter(l -> l.startsWith("finetune_inference_serving_reconciliations_total{outcome=\"ok\"}"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private static String active(ServiceClient client, String model) throws Exception {

@@ -36,4 +36,22 @@ class StartupGateTest {
                 "models only followed after an event do not hold readiness");
         assertTrue(gate.ready(List.of(), start), "nothing configured: ready at once");
     }
+
+    @Test
+    void aDesiredModelWhoseOnlyVersionWasRefusedStopsHoldingReadinessButAStorageFailureDoesNot() {
+        ServedModel refused = new ServedModel(new ModelSelection("broken", "latest"), false, true);
+        refused.failed("1", "expected 3 classes, found 4", true);
+        assertTrue(gate.ready(List.of(active("a", true), refused), start.plusSeconds(1)),
+                "a refused version is final: the replica does not wait for it");
+
+        ServedModel unreachable = new ServedModel(new ModelSelection("later", "latest"), false, true);
+        unreachable.failed("1", "storage unreachable", false);
+        assertFalse(gate.ready(List.of(active("a", true), unreachable), start.plusSeconds(1)),
+                "a load that may succeed when retried still holds readiness");
+
+        ServedModel configured = new ServedModel(new ModelSelection("pinned", "latest"), true);
+        configured.failed("1", "expected 3 classes, found 4", true);
+        assertFalse(gate.ready(List.of(configured), start.plusSeconds(1)),
+                "a model named in the configuration holds readiness until the wait is over");
+    }
 }

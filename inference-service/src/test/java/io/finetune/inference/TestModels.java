@@ -30,8 +30,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -90,13 +88,8 @@ final class TestModels {
             return cached;
         }
         Path weights = SharedWeights.backbone(BACKBONE).orElse(null);
-        if (weights == null) {
-            String message = SharedWeights.absentMessage() + " (" + BACKBONE + ")";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                Assertions.fail(message + "; CI=true requires it");
-            }
-            Assumptions.abort(message);
-        }
+        io.finetune.testkit.RequiredInputs.require(weights != null, SharedWeights.absentMessage() + " (" + BACKBONE
+                + ")");
         Path scratch = RepositoryLayout.scratch("backbone-models");
         Path backbone = scratch.resolve("imagenet");
         if (!Files.exists(backbone.resolve(ModelPackages.MANIFEST))) {

@@ -250,12 +250,7 @@ class ObservedSystemIT {
     @Order(4)
     void backbonesAnswerThroughTheGatewayAsTheMlModuleDoes(Infra infra) throws Exception {
         Path shared = io.finetune.ml.SharedWeights.backbone("efficientnet-lite0").orElse(null);
-        if (shared == null) {
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                fail(io.finetune.ml.SharedWeights.absentMessage() + "; CI=true requires it");
-            }
-            org.junit.jupiter.api.Assumptions.abort(io.finetune.ml.SharedWeights.absentMessage());
-        }
+        io.finetune.testkit.RequiredInputs.require(shared != null, io.finetune.ml.SharedWeights.absentMessage());
         String backbone = "imagenet-efficientnet-lite0";
         String printed = BackboneFixture.publish(infra, shared);
         assertTrue(printed.contains("Backbones: published " + backbone) || printed.contains(backbone

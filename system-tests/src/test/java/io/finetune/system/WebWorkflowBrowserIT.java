@@ -91,7 +91,7 @@ class WebWorkflowBrowserIT {
 
     @BeforeAll
     void start(Infra infra) {
-        Assumptions.assumeTrue(HeadlessChromium.available(), HeadlessChromium.MISSING);
+        io.finetune.testkit.RequiredInputs.require(HeadlessChromium.available(), HeadlessChromium.MISSING);
         scratch = RepositoryLayout.scratch("web-workflow");
         system = LocalSystem.start(infra, API_KEY, scratch.resolve("logs"));
         driver = HeadlessChromium.start(scratch, 1280, 1400);

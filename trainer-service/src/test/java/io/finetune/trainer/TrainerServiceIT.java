@@ -440,13 +440,7 @@ class TrainerServiceIT {
             return backboneRef;
         }
         java.nio.file.Path shared = io.finetune.ml.SharedWeights.backbone("efficientnet-lite0").orElse(null);
-        if (shared == null) {
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                org.junit.jupiter.api.Assertions.fail(io.finetune.ml.SharedWeights.absentMessage()
-                        + "; CI=true requires it");
-            }
-            org.junit.jupiter.api.Assumptions.abort(io.finetune.ml.SharedWeights.absentMessage());
-        }
+        io.finetune.testkit.RequiredInputs.require(shared != null, io.finetune.ml.SharedWeights.absentMessage());
         io.finetune.service.StorageConfiguration storage = new io.finetune.service.StorageConfiguration(
                 infra.minioEndpoint(), infra.accessKey(), infra.secretKey(), ObjectLayout.DEFAULT_BUCKET);
         io.finetune.service.ObjectStore store = new io.finetune.service.ObjectStore(minio, storage);

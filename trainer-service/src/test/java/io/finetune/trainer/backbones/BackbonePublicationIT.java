@@ -22,7 +22,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -51,12 +50,7 @@ class BackbonePublicationIT {
     @Test
     void aBackboneIsPublishedOnceAndADifferentFileUnderItsNameIsRefused(Infra infra) throws Exception {
         Path shared = SharedWeights.backbone("efficientnet-lite0").orElse(null);
-        if (shared == null) {
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                fail(SharedWeights.absentMessage() + "; CI=true requires it");
-            }
-            Assumptions.abort(SharedWeights.absentMessage());
-        }
+        io.finetune.testkit.RequiredInputs.require(shared != null, SharedWeights.absentMessage());
         Path folder = RepositoryLayout.scratch("backbones-" + UUID.randomUUID()).resolve("efficientnet-lite0");
         Files.createDirectories(folder);
         Files.copy(shared.resolve(SharedWeights.WEIGHTS_FILE), folder.resolve(SharedWeights.WEIGHTS_FILE));
@@ -112,7 +106,7 @@ class BackbonePublicationIT {
                 out.toString());
 
         Path shared = SharedWeights.backbone("efficientnet-lite0").orElse(null);
-        Assumptions.assumeTrue(shared != null, SharedWeights.absentMessage());
+        io.finetune.testkit.RequiredInputs.require(shared != null, SharedWeights.absentMessage());
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrap()), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
