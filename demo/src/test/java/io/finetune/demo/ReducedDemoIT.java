@@ -2,7 +2,6 @@ package io.finetune.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.finetune.contracts.ContractCodec;
-import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.RepositoryLayout;
 import io.finetune.testkit.RequiredInputs;
 import org.junit.jupiter.api.AfterAll;
@@ -12,16 +11,12 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The demo at CI scale against the real system: {@code ./finetune up} (real Kafka, MinIO, Prometheus and the four
@@ -31,9 +26,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * datasets and versions the models instead of corrupting anything.
  */
 class ReducedDemoIT {
-    private static final Path ROOT = RepositoryLayout.root();
+    private static final Path ROOT = LocalLauncher.ROOT;
     private static final Path LOCAL = ROOT.resolve("demo/target/demo-it/local").toAbsolutePath();
-    private static final Map<String, String> ENV = new LinkedHashMap<>();
+    private static LocalLauncher launcher;
 
     /** The backbone the launcher publishes from ../shared/weights (or $FINETUNE_WEIGHTS_DIR), if its file is there. */
     private static final boolean BACKBONE = Files.isRegularFile(Path.of(System.getenv().getOrDefault(
@@ -48,20 +43,13 @@ class ReducedDemoIT {
         }
         RequiredInputs.require(RepositoryLayout.datasets().isPresent(), absent);
         DemoData.deleteRecursively(LOCAL.resolve("run"));
-        ENV.put("FINETUNE_LOCAL_DIR", LOCAL.toString());
-        for (String port : List.of("KAFKA", "KAFKA_CONTROLLER", "MINIO", "MINIO_CONSOLE", "PROMETHEUS", "GATEWAY",
-                "GATEWAY_MANAGEMENT", "DATASET", "TRAINER", "INFERENCE")) {
-            ENV.put("FINETUNE_" + port + "_PORT", Integer.toString(FreePorts.next()));
-        }
-        ENV.put("FINETUNE_DATASETS", RepositoryLayout.datasets().get().toString());
-        launcher("up");
+        launcher = new LocalLauncher(LOCAL);
+        launcher.run("up");
     }
 
     @AfterAll
     static void down() throws Exception {
-        if (!ENV.isEmpty()) {
-            launcher("down");
-        }
+        LocalLauncher.downIfStarted(launcher);
     }
 
     @Test
@@ -125,8 +113,9 @@ class ReducedDemoIT {
         }
         Path datasets = RepositoryLayout.datasets().orElseThrow();
         int code = DemoCli.run("--quick", "--flower5", datasets.resolve("flower5").toString(),
-                "--flower102", datasets.resolve("flower102").toString(), "--gateway", "http://127.0.0.1:" + ENV.get("FINETUNE_GATEWAY_PORT"),
-                "--prometheus", "http://127.0.0.1:" + ENV.get("FINETUNE_PROMETHEUS_PORT"),
+                "--flower102", datasets.resolve("flower102").toString(),
+                "--gateway", "http://127.0.0.1:" + launcher.port("GATEWAY"),
+                "--prometheus", "http://127.0.0.1:" + launcher.port("PROMETHEUS"),
                 "--api-key", credentials.getProperty("FINETUNE_GATEWAY_API_KEYS").split(",")[0],
                 "--cache", LOCAL.resolve("cache").toString(), "--report", dir.toString(), "--timeout-minutes", "15");
         assertEquals(0, code, "demo exit code");
@@ -134,17 +123,5 @@ class ReducedDemoIT {
             assertTrue(Files.size(dir.resolve(file)) > 0, file);
         }
         return ContractCodec.mapper().readTree(dir.resolve("results.json").toFile());
-    }
-
-    private static void launcher(String command) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("finetune").toString(), command).directory(ROOT.toFile())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT);
-        pb.environment().putAll(ENV);
-        Process p = pb.start();
-        if (!p.waitFor(10, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("./finetune " + command + " did not finish within 10 minutes");
-        }
-        assertEquals(0, p.exitValue(), "./finetune " + command + " exit code (logs in " + LOCAL.resolve("logs") + ")");
     }
 }

@@ -2,6 +2,7 @@ package io.finetune.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -29,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Operator's resources against the CRDs of the pinned operator version, Strimzi's against the pinned Strimzi API.
  * Offline: the schemas come from what ./finetune setup installed (deploy/versions.env).
  */
+@Tag("slow")
 class ManifestSchemaTest {
     private static final Pattern PASSED = Pattern.compile("passed for resource (\\S+) against version");
     private static final Pattern NO_SCHEMA = Pattern.compile(

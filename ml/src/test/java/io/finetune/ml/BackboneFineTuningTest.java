@@ -10,6 +10,7 @@ import io.finetune.contracts.UnfreezePhase;
 import io.finetune.contracts.WeightsSource;
 import io.finetune.ml.net.Architectures;
 import io.finetune.ml.net.Network;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * unit test): the head on cached augmented views, the unfreeze phase on cached block inputs, pretrained batch-norm
  * statistics kept, checkpoints and resume in both phases.
  */
+@Tag("slow")
 class BackboneFineTuningTest {
     private static final int SIZE = 32;
 

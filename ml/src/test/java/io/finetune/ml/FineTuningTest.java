@@ -4,6 +4,7 @@ import io.finetune.contracts.Augmentation;
 import io.finetune.contracts.EpochMetrics;
 import io.finetune.contracts.JobKind;
 import io.finetune.contracts.UnfreezePhase;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** FINETUNE on a 2-class task from bases trained on the 3-class synthetic task. */
+@Tag("slow")
 class FineTuningTest {
     @TempDir
     static Path shared;

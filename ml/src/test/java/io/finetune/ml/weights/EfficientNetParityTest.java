@@ -8,6 +8,7 @@ import io.finetune.ml.net.Architectures;
 import io.finetune.ml.net.Engine;
 import io.finetune.ml.net.InferenceGraph;
 import io.finetune.ml.net.Network;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the logits equal the PyTorch reference within 1e-4 (absolute). A wrong padding rule, batch-norm epsilon, layout
  * conversion or name mapping moves them by far more (symmetric padding: up to 2.8 in the logits).
  */
+@Tag("slow")
 class EfficientNetParityTest {
     private static final double TOLERANCE = 1e-4;
 
