@@ -21,17 +21,16 @@ import java.util.concurrent.TimeUnit;
  * The real Apache Kafka broker (KRaft, single node) from Maven Central, run as a separate JVM with its data in a
  * folder. Restartable on the same ports and data, to test a broker restart.
  */
-public final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker extends RestartableServer {
     private final Path dir;
     private final int port;
     private final int controllerPort;
-    private final ServerProcess process;
 
     private KafkaBroker(Path dir, int port, int controllerPort, ServerProcess process) {
+        super(process, Duration.ofSeconds(90));
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
-        this.process = process;
     }
 
     public static KafkaBroker start(Path dir) {
@@ -78,22 +77,9 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    private void startProcess() {
-        process.start().awaitReady(Duration.ofSeconds(90), () -> reachable(bootstrapServers()));
-    }
-
-    /** SIGKILL, then start again on the same ports and data. */
-    public void restart() {
-        process.kill();
-        startProcess();
-    }
-
-    public void kill() {
-        process.kill();
-    }
-
-    public void startAgain() {
-        startProcess();
+    @Override
+    protected boolean serving() {
+        return reachable(bootstrapServers());
     }
 
     public String bootstrapServers() {
@@ -104,10 +90,6 @@ public final class KafkaBroker implements AutoCloseable {
         return dir;
     }
 
-    @Override
-    public void close() {
-        process.stop();
-    }
 
     static Path libs() {
         String env = System.getenv("FINETUNE_KAFKA_LIBS");

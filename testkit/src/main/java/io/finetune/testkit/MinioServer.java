@@ -10,15 +10,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /** The real MinIO server binary as a child process, with its data in a folder. Restartable on the same port. */
-public final class MinioServer implements AutoCloseable {
+public final class MinioServer extends RestartableServer {
     public static final String ACCESS_KEY = "finetune";
     public static final String SECRET_KEY = "finetune-secret";
     private final int port;
-    private final ServerProcess process;
 
     private MinioServer(int port, ServerProcess process) {
+        super(process, Duration.ofSeconds(60));
         this.port = port;
-        this.process = process;
     }
 
     public static MinioServer start(Path dir) {
@@ -42,8 +41,9 @@ public final class MinioServer implements AutoCloseable {
         return server;
     }
 
-    private void startProcess() {
-        process.start().awaitReady(Duration.ofSeconds(60), () -> live(endpoint()));
+    @Override
+    protected boolean serving() {
+        return live(endpoint());
     }
 
     public static Optional<Path> binary() {
@@ -72,24 +72,5 @@ public final class MinioServer implements AutoCloseable {
 
     public String endpoint() {
         return "http://127.0.0.1:" + port;
-    }
-
-    /** SIGKILL, then start again on the same port and data. */
-    public void restart() {
-        process.kill();
-        startProcess();
-    }
-
-    public void kill() {
-        process.kill();
-    }
-
-    public void startAgain() {
-        startProcess();
-    }
-
-    @Override
-    public void close() {
-        process.stop();
     }
 }
