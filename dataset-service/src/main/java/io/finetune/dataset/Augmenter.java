@@ -11,6 +11,12 @@ import java.util.SplittableRandom;
  * Offline augmentation: a horizontal flip (half the time), a small rotation, a crop, and brightness/saturation
  * jitter, all drawn from a generator seeded by the ingest seed, the source image's hash and the copy number, so a
  * re-run makes the same copies.
+ *
+ * <p>Why there are two augmenters: this one makes <em>stored</em> images (JPEG files of any size, listed in the
+ * manifest with what was done, the same for every reader and every run), so that a small dataset grows once for
+ * every model trained on it; {@code io.finetune.ml.data.Augmenter} makes a different view of a stored image into the
+ * model's input tensor at every epoch (resampled once, never stored, parameters from the job's {@code
+ * Augmentation}). Sharing the geometry would tie the dataset format to one model's input size and normalisation.
  */
 public final class Augmenter {
     public static final double MAX_ROTATION_DEGREES = 15;

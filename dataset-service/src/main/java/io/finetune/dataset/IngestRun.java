@@ -24,14 +24,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 
 /**
  * One ingest, start to end: hash and de-duplicate the sources, plan splits, decode in parallel and pack the stored
@@ -50,23 +48,15 @@ final class IngestRun {
     private final IngestMetrics metrics;
     private final ImageProcessor processor;
     private final ExecutorService decoders;
-    private final ExecutorService uploaders;
-    private final Semaphore uploadSlots;
-    private final ShardPacker packer;
-    private final List<Future<?>> uploads = new ArrayList<>();
+    private final ShardUploads shards;
     private final List<RejectedFile> rejected = new ArrayList<>();
     private final Map<String, String> shaOf = new HashMap<>();
     private final List<Future<?>> work = new ArrayList<>();
-    private volatile boolean aborted;
     /** Set once the manifest is written: from then on the version exists and must never be discarded. */
     private volatile DatasetSummary visible;
 
     /** A source file's content hash, or why it was refused before decoding. */
     private record Hashed(SourceFile file, String sha256, RejectedFile rejected) {
-    }
-
-    /** What became of one unique source: its stored images (the original first, then augmented copies). */
-    private record Outcome(SourceFile file, List<DatasetImage> images, RejectedFile rejected) {
     }
 
     IngestRun(IngestJob job, SourceListing listing, ObjectStore store, VersionReservations reservations,
@@ -80,9 +70,7 @@ final class IngestRun {
         this.metrics = metrics;
         this.processor = processor;
         this.decoders = decoders;
-        this.uploaders = uploaders;
-        this.uploadSlots = new Semaphore(maxPendingUploads);
-        this.packer = new ShardPacker(i -> ObjectLayout.datasetShard(job.name(), job.version(), i), shardBytes);
+        this.shards = new ShardUploads(job, store, metrics, uploaders, maxPendingUploads, shardBytes);
     }
 
     void run() {
@@ -92,13 +80,9 @@ final class IngestRun {
             rejected.addAll(listing.rejected());
             List<SourceFile> unique = deduplicate(hash());
             Map<String, Split> splits = planSplits(unique);
-            List<Outcome> outcomes = process(unique, splits);
-            for (ShardPacker.Sealed last : packer.flush()) {
-                upload(last);
-            }
-            awaitUploads();
-            List<DatasetImage> images = accept(outcomes);
-            publish(images);
+            List<IngestOutcome> outcomes = process(unique, splits);
+            shards.finish();
+            publish(accept(outcomes));
         } catch (Exception e) {
             if (visible != null) {
                 LOG.error("dataset {} version {} is visible but its completion failed; the sweep finishes it", name,
@@ -180,25 +164,25 @@ final class IngestRun {
         return SplitPlanner.plan(byClass, job.options());
     }
 
-    private List<Outcome> process(List<SourceFile> unique, Map<String, Split> splits) throws Exception {
+    private List<IngestOutcome> process(List<SourceFile> unique, Map<String, Split> splits) throws Exception {
         job.phase("decoding", unique.size());
-        List<Future<Outcome>> futures = new ArrayList<>();
+        List<Future<IngestOutcome>> futures = new ArrayList<>();
         for (SourceFile file : unique) {
             Split split = splits.get(shaOf.get(file.name()));
             futures.add(submit(() -> {
-                Outcome o = processOne(file, split);
+                IngestOutcome o = processOne(file, split);
                 job.advance();
                 return o;
             }));
         }
-        List<Outcome> outcomes = new ArrayList<>();
-        for (Future<Outcome> f : futures) {
+        List<IngestOutcome> outcomes = new ArrayList<>();
+        for (Future<IngestOutcome> f : futures) {
             outcomes.add(get(f));
         }
         return outcomes;
     }
 
-    private Outcome processOne(SourceFile file, Split split) throws Exception {
+    private IngestOutcome processOne(SourceFile file, Split split) throws Exception {
         long t0 = System.nanoTime();
         byte[] source = read(file);
         job.timings().read(System.nanoTime() - t0);
@@ -206,12 +190,12 @@ final class IngestRun {
         try {
             p = processor.process(source, job.options());
         } catch (ImageRejectedException e) {
-            return new Outcome(file, List.of(), new RejectedFile(file.name(), e.reason(), e.getMessage()));
+            return IngestOutcome.refused(file, new RejectedFile(file.name(), e.reason(), e.getMessage()));
         }
         List<DatasetImage> images = new ArrayList<>();
         String key = ObjectLayout.datasetImage(job.name(), job.version(), split, file.className(), p.sha256(),
                 p.extension());
-        ShardPacker.Slice slice = pack(p.sha256(), p.bytes());
+        ShardPacker.Slice slice = shards.pack(p.sha256(), p.bytes());
         images.add(new DatasetImage(key, file.className(), split, p.sha256(), p.width(), p.height(), file.name(),
                 null, null, slice.shard(), slice.offset(), slice.length()));
         if (split == Split.TRAIN) {
@@ -223,13 +207,13 @@ final class IngestRun {
                 job.timings().augment(System.nanoTime() - a0);
                 String augKey = ObjectLayout.datasetImage(job.name(), job.version(), split, file.className(), sha,
                         "jpg");
-                ShardPacker.Slice augSlice = pack(sha, jpeg);
+                ShardPacker.Slice augSlice = shards.pack(sha, jpeg);
                 images.add(new DatasetImage(augKey, file.className(), split, sha, c.image().getWidth(),
                         c.image().getHeight(), file.name(), p.sha256(), c.description(), augSlice.shard(),
                         augSlice.offset(), augSlice.length()));
             }
         }
-        return new Outcome(file, images, null);
+        return new IngestOutcome(file, images, null);
     }
 
     private <T> Future<T> submit(java.util.concurrent.Callable<T> task) {
@@ -240,143 +224,13 @@ final class IngestRun {
         return f;
     }
 
-    /** Packs one stored image; uploads the shard it completed, if any (waiting while too many are pending). */
-    private ShardPacker.Slice pack(String sha256, byte[] bytes) throws InterruptedException {
-        ShardPacker.Added added = packer.add(sha256, bytes);
-        if (added.sealed() != null) {
-            upload(added.sealed());
-        }
-        return added.slice();
-    }
-
-    private void upload(ShardPacker.Sealed shard) throws InterruptedException {
-        String key = shard.key();
-        byte[] bytes = shard.bytes();
-        if (aborted) {
-            throw new IllegalStateException("ingest aborted");
-        }
-        uploadSlots.acquire();
-        Future<?> f;
-        try {
-            f = uploaders.submit(() -> {
-                try {
-                    long t0 = System.nanoTime();
-                    store.put(key, bytes, "application/octet-stream");
-                    job.timings().upload(System.nanoTime() - t0);
-                    metrics.stored(bytes.length);
-                } finally {
-                    uploadSlots.release();
-                }
-            });
-        } catch (RuntimeException e) {
-            uploadSlots.release();
-            throw e;
-        }
-        synchronized (uploads) {
-            uploads.add(f);
-        }
-    }
-
-    /**
-     * Applies the rules that need every outcome: a stored image met twice (two sources that normalize to the
-     * same bytes) is kept once (the packer stored its bytes once already), and classes below the minimum are
-     * rejected whole (their bytes are cut out of the shards).
-     */
-    private List<DatasetImage> accept(List<Outcome> outcomes) throws IngestFailedException {
+    /** The rules that need every outcome ({@link ClassAcceptance}); rejected bytes are cut out of the shards. */
+    private List<DatasetImage> accept(List<IngestOutcome> outcomes) throws IngestFailedException {
         job.phase("checking", outcomes.size());
-        Map<String, Outcome> byStoredSha = new HashMap<>();
-        Map<String, List<Outcome>> byClass = new TreeMap<>();
-        Set<String> keptKeys = new TreeSet<>();
-        List<DatasetImage> orphans = new ArrayList<>();
-        for (Outcome o : outcomes) {
-            if (o.rejected() != null) {
-                reject(o.rejected());
-                continue;
-            }
-            DatasetImage original = o.images().get(0);
-            Outcome kept = byStoredSha.putIfAbsent(original.sha256(), o);
-            if (kept != null) {
-                reject(new RejectedFile(o.file().name(), RejectReason.DUPLICATE, "stores the same image (sha256 "
-                        + original.sha256().substring(0, 12) + "...) as " + kept.file().name() + ", stored once"));
-                orphans.addAll(o.images());
-                continue;
-            }
-            byClass.computeIfAbsent(o.file().className(), c -> new ArrayList<>()).add(o);
-        }
-        int min = job.options().minImagesPerClass();
-        List<DatasetImage> images = new ArrayList<>();
-        List<String> small = new ArrayList<>();
-        for (Map.Entry<String, List<Outcome>> e : byClass.entrySet()) {
-            if (e.getValue().size() < min) {
-                small.add(e.getKey() + " (" + e.getValue().size() + ")");
-                for (Outcome o : e.getValue()) {
-                    reject(new RejectedFile(o.file().name(), RejectReason.CLASS_TOO_SMALL, "class '" + e.getKey()
-                            + "' has " + e.getValue().size() + " accepted image(s), expected at least " + min));
-                    orphans.addAll(o.images());
-                }
-                continue;
-            }
-            for (Outcome o : e.getValue()) {
-                for (DatasetImage i : o.images()) {
-                    if (keptKeys.add(i.key())) {
-                        images.add(i);
-                    }
-                }
-            }
-        }
-        long classes = byClass.size() - small.size();
-        if (classes < 2) {
-            throw new IngestFailedException("expected at least 2 classes with at least " + min + " valid images "
-                    + "each, found " + classes + (small.isEmpty() ? "" : "; too small: " + String.join(", ", small))
-                    + "; " + rejected.size() + " file(s) rejected");
-        }
-        images = withoutOrphanBytes(images, orphans);
-        images.sort(Comparator.comparing(DatasetImage::key));
-        return images;
-    }
-
-    /**
-     * Shards that hold bytes no kept image points at (a class rejected as too small after packing) are rewritten
-     * without them, so that a version stores exactly its images; returns the kept images with their new slices.
-     */
-    private List<DatasetImage> withoutOrphanBytes(List<DatasetImage> kept, List<DatasetImage> orphans) {
-        Set<ShardPacker.Slice> keptSlices = new java.util.HashSet<>();
-        kept.forEach(i -> keptSlices.add(slice(i)));
-        Set<String> shards = new TreeSet<>();
-        for (DatasetImage o : orphans) {
-            if (!keptSlices.contains(slice(o))) {
-                shards.add(o.shard());
-            }
-        }
-        if (shards.isEmpty()) {
-            return kept;
-        }
-        Map<ShardPacker.Slice, ShardPacker.Slice> moved = new HashMap<>();
-        for (String shard : shards) {
-            List<ShardPacker.Slice> stay = keptSlices.stream().filter(s -> s.shard().equals(shard)).toList();
-            if (!stay.isEmpty()) {
-                byte[] bytes = store.get(shard).orElseThrow(() -> new IllegalStateException("expected shard "
-                        + shard + " written by this ingest, found none"));
-                ShardPacker.Repacked r = ShardPacker.repack(shard, bytes, stay, packer.nextKey());
-                store.put(r.shard().key(), r.shard().bytes(), "application/octet-stream");
-                moved.putAll(r.moved());
-            }
-            store.delete(shard);
-        }
-        LOG.info("dataset {} version {}: rewrote {} shard(s) without the images of rejected classes", job.name(),
-                job.version(), shards.size());
-        List<DatasetImage> out = new ArrayList<>(kept.size());
-        for (DatasetImage i : kept) {
-            ShardPacker.Slice to = moved.get(slice(i));
-            out.add(to == null ? i : new DatasetImage(i.key(), i.className(), i.split(), i.sha256(), i.width(),
-                    i.height(), i.sourceFile(), i.augmentedFrom(), i.augmentation(), to.shard(), to.offset(),
-                    to.length()));
-        }
-        return out;
-    }
-
-    private static ShardPacker.Slice slice(DatasetImage i) {
-        return new ShardPacker.Slice(i.shard(), i.offset(), i.length());
+        ClassAcceptance.Accepted accepted = ClassAcceptance.accept(outcomes, job.options().minImagesPerClass(),
+                rejected.size());
+        accepted.rejections().forEach(this::reject);
+        return shards.withoutOrphanBytes(accepted.images(), accepted.orphans());
     }
 
     private void publish(List<DatasetImage> images) {
@@ -458,36 +312,12 @@ final class IngestRun {
         metrics.rejected(r.reason());
     }
 
-    private void awaitUploads() throws Exception {
-        job.phase("uploading", uploads.size());
-        List<Future<?>> pending;
-        synchronized (uploads) {
-            pending = new ArrayList<>(uploads);
-        }
-        for (Future<?> f : pending) {
-            get(f);
-        }
-    }
-
     private void cancelAndAwaitUploads() {
-        aborted = true;
+        shards.abort();
         synchronized (work) {
             work.forEach(f -> f.cancel(true));
         }
-        List<Future<?>> pending;
-        synchronized (uploads) {
-            pending = new ArrayList<>(uploads);
-        }
-        for (Future<?> f : pending) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (ExecutionException | RuntimeException ignored) {
-                // the failure that matters is reported already; this only waits for writes to stop
-            }
-        }
+        shards.awaitStopped();
     }
 
     private static byte[] read(SourceFile file) throws IOException {

@@ -8,7 +8,8 @@ import java.util.SplittableRandom;
  * Seeded online augmentation of a stored RGB image into the model's {@code size x size} input: random resized crop
  * (area fraction in [minCropScale, 1] of the stored image, aspect 3/4 to 4/3), horizontal flip, rotation,
  * brightness and contrast. One inverse mapping with bilinear sampling, so the image is resampled once. Output:
- * floats in [0,1], NHWC.
+ * floats in [0,1], NHWC. (The dataset service's offline {@code Augmenter} is a different thing on purpose: it stores
+ * extra JPEG copies once, at ingest, for every consumer of a dataset; see its javadoc.)
  */
 public final class Augmenter {
     private final Augmentation augmentation;
