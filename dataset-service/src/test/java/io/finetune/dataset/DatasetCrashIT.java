@@ -3,6 +3,7 @@ package io.finetune.dataset;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.finetune.contracts.DatasetImage;
 import io.finetune.contracts.ObjectLayout;
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
@@ -41,7 +42,7 @@ class DatasetCrashIT {
                         cls.hashCode() * 7L + i));
             }
         }
-        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment());
+        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment(StorageUser.DATASET_SERVICE));
         env.put("FINETUNE_DATASET_IMPORT_ROOTS", root.toString());
         env.put("FINETUNE_DATASET_WORK_DIR", root.resolve("work").toString());
         env.put("FINETUNE_DATASET_DECODE_THREADS", "1");
@@ -118,7 +119,7 @@ class DatasetCrashIT {
             }
             tout.closeArchiveEntry();
         }
-        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment());
+        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment(StorageUser.DATASET_SERVICE));
         env.put("FINETUNE_DATASET_WORK_DIR", root.resolve("work").toString());
         int port = FreePorts.next();
         try (ServerProcess service = ServiceProcesses.start("dataset-service-small-heap",

@@ -6,6 +6,7 @@ import io.finetune.contracts.DatasetEventType;
 import io.finetune.contracts.DatasetImage;
 import io.finetune.contracts.ObjectLayout;
 import io.finetune.contracts.RejectReason;
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
 import io.finetune.testkit.RepositoryLayout;
@@ -47,7 +48,7 @@ class DatasetIngestIT {
     @BeforeAll
     static void start(Infra infra) throws Exception {
         importRoot = RepositoryLayout.scratch("dataset-import");
-        Map<String, Object> props = new HashMap<>(infra.serviceProperties());
+        Map<String, Object> props = new HashMap<>(infra.serviceProperties(StorageUser.DATASET_SERVICE));
         List<String> roots = new ArrayList<>(List.of(importRoot.toString()));
         RepositoryLayout.datasets().ifPresent(d -> roots.add(d.toString()));
         props.put("micronaut.server.port", -1);

@@ -1,5 +1,6 @@
 package io.finetune.dataset;
 
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
@@ -16,7 +17,7 @@ class ServiceSkeletonIT {
     void startsAsItsOwnProcessAndAnswersHealthAndPrometheus(Infra infra) throws Exception {
         int port = FreePorts.next();
         try (ServerProcess service = ServiceProcesses.start("dataset-service", DatasetServiceApplication.class.getName(), port,
-                infra.serviceEnvironment(), RepositoryLayout.scratch("dataset-service"))) {
+                infra.serviceEnvironment(StorageUser.DATASET_SERVICE), RepositoryLayout.scratch("dataset-service"))) {
             ServiceSmokeChecks.assertHealthyWithPrometheus(port);
         }
     }

@@ -2,6 +2,7 @@ package io.finetune.dataset;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.finetune.contracts.DatasetImage;
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
@@ -56,7 +57,7 @@ class VersionsAcrossProcessesIT {
             }
             sources.add(source);
         }
-        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment());
+        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment(StorageUser.DATASET_SERVICE));
         env.put("FINETUNE_DATASET_IMPORT_ROOTS", root.toString());
         env.put("FINETUNE_DATASET_WORK_DIR", root.resolve("work").toString());
         env.put("FINETUNE_DATASET_CONCURRENT_INGESTS", "4");

@@ -1,6 +1,8 @@
 package io.finetune.deploy;
 
 import io.finetune.contracts.Topics;
+import io.finetune.storage.ProvisionStorage;
+import io.finetune.storage.StorageUser;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -24,8 +26,12 @@ class ComposeFileTest {
     static final Path COMPOSE = Yamls.repo("docker-compose.yml");
     private static final Pattern HOST_PORT = Pattern.compile("(?:https?://)?([a-z][a-z0-9-]*):(\\d+)");
     private static final Pattern INTERPOLATION = Pattern.compile("\\$\\{(\\w+)(:?[-?])?[^}]*}");
-    static final Set<String> REQUIRED_SERVICE_ENV = Set.of("KAFKA_BOOTSTRAP_SERVERS", "FINETUNE_STORAGE_ENDPOINT",
-            "FINETUNE_STORAGE_ACCESS_KEY", "FINETUNE_STORAGE_SECRET_KEY", "FINETUNE_STORAGE_BUCKET");
+    static final Set<String> REQUIRED_SERVICE_ENV = Set.of("KAFKA_BOOTSTRAP_SERVERS");
+    /** What a storing service reads to reach its MinIO user; the gateway stores nothing and gets none of it. */
+    static final Set<String> STORAGE_ENV = Set.of("FINETUNE_STORAGE_ENDPOINT", "FINETUNE_STORAGE_ACCESS_KEY",
+            "FINETUNE_STORAGE_SECRET_KEY", "FINETUNE_STORAGE_BUCKET");
+    /** The only services reachable from outside: the API and the dashboards. */
+    static final Set<String> PUBLISHED = Set.of("gateway", "grafana");
 
     static Map<String, Object> services() {
         return Yamls.map(Yamls.snake(COMPOSE).get("services"), "services");
@@ -49,7 +55,7 @@ class ComposeFileTest {
     @Test
     void theWholeSystemIsThere() {
         Set<String> expected = new TreeSet<>(FinetuneService.modules());
-        expected.addAll(List.of("kafka", "kafka-init", "minio", "prometheus", "grafana"));
+        expected.addAll(List.of("kafka", "kafka-init", "minio", "storage-init", "prometheus", "grafana"));
         assertEquals(expected, services().keySet());
         assertTrue(((String) service("kafka").get("image")).startsWith("apache/kafka:"), "expected the official image");
         assertEquals("broker,controller", environment("kafka").get("KAFKA_PROCESS_ROLES"), "expected KRaft");
@@ -71,8 +77,10 @@ class ComposeFileTest {
             Path mainSource = Yamls.repo(s.module).resolve("src/main/java/" + s.mainClass.replace('.', '/') + ".java");
             assertTrue(Files.isRegularFile(mainSource), "expected main class source " + mainSource);
             assertEquals("finetune/" + s.module + ":0.1.0", svc.get("image"), s.module + ": image");
-            assertEquals(List.of(port + ":" + port), svc.get("ports"),
-                    s.module + ": expected the port of application.yml (" + port + ") published as is");
+            if (PUBLISHED.contains(s.module)) {
+                assertEquals(List.of(port + ":" + port), svc.get("ports"),
+                        s.module + ": expected the port of application.yml (" + port + ") published as is");
+            }
             List<Object> test = Yamls.list(Yamls.map(svc.get("healthcheck"), "healthcheck").get("test"), "test");
             int management = ServiceConfig.of(s).managementPort();
             assertEquals("http://localhost:" + management + "/health", test.get(test.size() - 1),
@@ -88,6 +96,13 @@ class ComposeFileTest {
             Map<String, String> env = environment(s.module);
             assertTrue(env.keySet().containsAll(REQUIRED_SERVICE_ENV), s.module + ": expected " + REQUIRED_SERVICE_ENV
                     + ", found " + env.keySet());
+            if (s.storageUser().isPresent()) {
+                assertTrue(env.keySet().containsAll(STORAGE_ENV), s.module + ": expected " + STORAGE_ENV + ", found "
+                        + env.keySet());
+            } else {
+                assertTrue(env.keySet().stream().noneMatch(n -> n.startsWith("FINETUNE_STORAGE_")), s.module
+                        + ": expected no storage configuration (it stores nothing), found " + env.keySet());
+            }
             for (String name : env.keySet()) {
                 assertTrue(config.readsEnvironment(name), s.module + ": expected " + name + " to map to a property the "
                         + "service reads (application.yml or @ConfigurationProperties), found none among "
@@ -128,7 +143,7 @@ class ComposeFileTest {
                 }
             });
         }
-        assertTrue(checked.size() >= 10, "expected Kafka, MinIO and backend URLs checked, found " + checked);
+        assertTrue(checked.size() >= 9, "expected Kafka, MinIO and backend URLs checked, found " + checked);
         assertEquals("http://inference-service:8083", environment("gateway").get("MICRONAUT_HTTP_SERVICES_INFERENCE_URL"));
     }
 
@@ -193,11 +208,61 @@ class ComposeFileTest {
                 "GRAFANA_ADMIN_PASSWORD")), "expected credentials from .env, found " + used);
         for (FinetuneService s : FinetuneService.values()) {
             Map<String, String> env = environment(s.module);
-            for (String secret : List.of("FINETUNE_STORAGE_ACCESS_KEY", "FINETUNE_STORAGE_SECRET_KEY")) {
-                assertTrue(env.get(secret).startsWith("${"), s.module + " " + secret + ": expected a ${...} reference");
-            }
+            s.storageUser().ifPresent(user -> {
+                assertTrue(env.get("FINETUNE_STORAGE_ACCESS_KEY").startsWith("${" + user.accessKeyVariable() + ":"),
+                        s.module + ": expected its own user's access key ${" + user.accessKeyVariable() + "}");
+                assertTrue(env.get("FINETUNE_STORAGE_SECRET_KEY").startsWith("${" + user.secretKeyVariable() + ":"),
+                        s.module + ": expected its own user's secret ${" + user.secretKeyVariable() + "}");
+            });
         }
         assertFalse(Files.exists(Yamls.repo(".").resolve(".env")) && isTracked(".env"), ".env must not be committed");
+    }
+
+    /** Nothing but the gateway and Grafana is published; docker-compose.dev.yml adds the rest on 127.0.0.1 only. */
+    @Test
+    void onlyTheGatewayAndGrafanaArePublished() {
+        Set<String> published = new TreeSet<>();
+        services().forEach((name, svc) -> {
+            if (Yamls.map(svc, name).get("ports") != null) {
+                published.add(name);
+            }
+        });
+        assertEquals(new TreeSet<>(PUBLISHED), published, "compose services with published ports");
+    }
+
+    /**
+     * storage-init creates every service's MinIO user before any service starts, from the same .env variables the
+     * services read; only MinIO and storage-init see the root credentials.
+     */
+    @Test
+    void storageInitProvisionsEveryServiceUserAndAloneSeesTheRootCredentials() {
+        Map<String, Object> init = service("storage-init");
+        Map<String, Object> args = Yamls.map(Yamls.map(init.get("build"), "storage-init.build").get("args"), "args");
+        assertEquals("storage-admin", args.get("SERVICE"));
+        assertEquals(ProvisionStorage.class.getName(), args.get("MAIN_CLASS"));
+        Map<String, String> env = environment("storage-init");
+        for (String root : List.of("MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD")) {
+            assertEquals(environment("minio").get(root), env.get(root), "storage-init " + root + " vs minio's");
+        }
+        for (StorageUser user : StorageUser.values()) {
+            for (String variable : List.of(user.accessKeyVariable(), user.secretKeyVariable())) {
+                assertTrue(env.getOrDefault(variable, "").startsWith("${" + variable + ":"), "storage-init: expected "
+                        + variable + " from .env, found " + env.get(variable));
+            }
+        }
+        for (FinetuneService s : FinetuneService.values()) {
+            Map<String, Object> depends = Yamls.map(service(s.module).get("depends_on"), s.module + ".depends_on");
+            if (s.storageUser().isPresent()) {
+                assertEquals(Map.of("condition", "service_completed_successfully"), depends.get("storage-init"),
+                        s.module + ": expected to start after storage-init");
+            }
+        }
+        services().forEach((name, svc) -> {
+            if (!name.equals("minio") && !name.equals("storage-init")) {
+                String text = String.valueOf(svc);
+                assertFalse(text.contains("MINIO_ROOT_"), name + ": expected no root credentials, found " + text);
+            }
+        });
     }
 
     /** The Docker build context (deploy/docker/Dockerfile.dockerignore, which BuildKit reads) holds no secrets. */

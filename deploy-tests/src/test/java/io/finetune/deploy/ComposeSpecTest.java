@@ -61,6 +61,38 @@ class ComposeSpecTest {
                 .path("reservations").isMissingNode(), "the CPU trainer reserves no device");
     }
 
+    /**
+     * As docker compose merges them: docker-compose.yml publishes only the gateway and Grafana, and the development
+     * override publishes the backends, MinIO and Prometheus on the loopback interface only.
+     */
+    @Test
+    void theDevOverridePublishesTheRestOnLoopbackOnly() {
+        JsonNode base = load("docker-compose.yml");
+        JsonNode dev = load("docker-compose.yml", "docker-compose.dev.yml");
+        java.util.Set<String> publishedByBase = new java.util.TreeSet<>();
+        base.path("services").fields().forEachRemaining(e -> {
+            if (e.getValue().path("ports").size() > 0) {
+                publishedByBase.add(e.getKey());
+            }
+        });
+        assertEquals(ComposeFileTest.PUBLISHED, publishedByBase, "services published by docker-compose.yml");
+        java.util.Set<String> onLoopback = new java.util.TreeSet<>();
+        dev.path("services").fields().forEachRemaining(e -> {
+            if (ComposeFileTest.PUBLISHED.contains(e.getKey())) {
+                return;
+            }
+            for (JsonNode port : e.getValue().path("ports")) {
+                assertEquals("127.0.0.1", port.path("host_ip").asText(), e.getKey() + ": expected port "
+                        + port.path("published").asText() + " bound to 127.0.0.1, found " + port);
+                onLoopback.add(e.getKey());
+            }
+        });
+        java.util.Set<String> expected = new java.util.TreeSet<>(FinetuneService.modules());
+        expected.removeAll(ComposeFileTest.PUBLISHED);
+        expected.addAll(List.of("minio", "prometheus"));
+        assertEquals(expected, onLoopback, "services the development override publishes on 127.0.0.1");
+    }
+
     /** The loader rejects what docker compose rejects, so a green run means something. */
     @Test
     void theLoaderRejectsUnknownFields() throws IOException {

@@ -1,6 +1,10 @@
 package io.finetune.deploy;
 
+import io.finetune.storage.StorageUser;
+
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /** The four services as deployed: module folder (= compose service = k8s Deployment name) and main class. */
 enum FinetuneService {
@@ -18,6 +22,11 @@ enum FinetuneService {
     }
 
     static List<String> modules() {
-        return java.util.Arrays.stream(values()).map(s -> s.module).toList();
+        return Arrays.stream(values()).map(s -> s.module).toList();
+    }
+
+    /** Its own MinIO user; none for the gateway, which stores nothing. */
+    Optional<StorageUser> storageUser() {
+        return Arrays.stream(StorageUser.values()).filter(u -> u.service().equals(module)).findFirst();
     }
 }

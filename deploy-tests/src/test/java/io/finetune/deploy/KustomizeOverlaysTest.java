@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
@@ -71,7 +72,7 @@ class KustomizeOverlaysTest {
         r.objects.forEach(o -> kinds.add(o.getKind()));
         Set<String> expected = new TreeSet<>(Set.of("Deployment", "StatefulSet", "Service", "ConfigMap",
                 "PodDisruptionBudget", "HorizontalPodAutoscaler", "Kafka", "KafkaNodePool", "KafkaTopic",
-                "ServiceMonitor", "PrometheusRule"));
+                "ServiceMonitor", "PrometheusRule", "Job", "NetworkPolicy"));
         if (r.components().contains("ingress")) {
             expected.add("Ingress");
         }
@@ -187,15 +188,22 @@ class KustomizeOverlaysTest {
                     assertEquals(compose.get(name), v.getValue(), overlay + " " + s.module + ": " + name);
                 }
             }
-            assertEquals(ObjectLayout.DEFAULT_BUCKET, k8s.get("FINETUNE_STORAGE_BUCKET").getValue());
             String kafka = k8s.get("KAFKA_BOOTSTRAP_SERVERS").getValue();
             GenericKubernetesResource cluster = r.custom("Kafka").get(0);
             int plainPort = listenerPort(cluster);
             assertEquals(cluster.getMetadata().getName() + "-kafka-bootstrap:" + plainPort, kafka,
                     overlay + " " + s.module + ": expected Strimzi's bootstrap Service of the Kafka cluster");
+            if (s.storageUser().isEmpty()) {
+                continue;
+            }
+            assertEquals(ObjectLayout.DEFAULT_BUCKET, k8s.get("FINETUNE_STORAGE_BUCKET").getValue());
             int minioPort = r.one(Service.class, "minio").getSpec().getPorts().get(0).getPort();
             assertEquals("http://minio:" + minioPort, k8s.get("FINETUNE_STORAGE_ENDPOINT").getValue(),
                     "expected MinIO's Service 'minio' over plain HTTP");
+            for (String name : List.of("FINETUNE_STORAGE_ACCESS_KEY", "FINETUNE_STORAGE_SECRET_KEY")) {
+                assertEquals(storageSecret(s), k8s.get(name).getValueFrom().getSecretKeyRef().getName(),
+                        overlay + " " + s.module + ": " + name + " from the Secret of its own MinIO user");
+            }
         }
         assertTrue(r.objects.stream().noneMatch(o -> o.getKind().equals("Secret")), "expected no Secret objects");
     }
@@ -249,10 +257,13 @@ class KustomizeOverlaysTest {
                 .get("roles"), "expected a KRaft node pool");
     }
 
-    /** MinIO's peers are its replicas, and its root credentials are the services' storage credentials. */
+    /**
+     * MinIO's peers are its replicas; its root credentials go to storage-init alone, which creates each service's
+     * user from the same Secret that service reads.
+     */
     @ParameterizedTest
     @MethodSource("overlays")
-    void minioServesWithTheServicesCredentials(String overlay) {
+    void minioRootCredentialsGoToStorageInitOnlyWhichCreatesEachServicesUser(String overlay) {
         RenderedOverlay r = RenderedOverlay.of(overlay);
         StatefulSet minio = r.one(StatefulSet.class, "minio");
         Container c = minio.getSpec().getTemplate().getSpec().getContainers().get(0);
@@ -273,12 +284,49 @@ class KustomizeOverlaysTest {
         }
         Map<String, EnvVar> env = new LinkedHashMap<>();
         c.getEnv().forEach(e -> env.put(e.getName(), e));
-        Map<String, EnvVar> services = environment(r, container(r, FinetuneService.GATEWAY));
-        for (String[] pair : new String[][]{{"MINIO_ROOT_USER", "FINETUNE_STORAGE_ACCESS_KEY"},
-                {"MINIO_ROOT_PASSWORD", "FINETUNE_STORAGE_SECRET_KEY"}}) {
-            assertEquals(services.get(pair[1]).getValueFrom().getSecretKeyRef(), env.get(pair[0]).getValueFrom()
-                    .getSecretKeyRef(), overlay + ": " + pair[0] + " vs the services' " + pair[1]);
+        Job init = r.one(Job.class, "storage-init");
+        Container initContainer = init.getSpec().getTemplate().getSpec().getContainers().get(0);
+        Map<String, EnvVar> initEnv = environment(r, initContainer);
+        for (String root : List.of("MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD")) {
+            assertEquals(env.get(root).getValueFrom().getSecretKeyRef(), initEnv.get(root).getValueFrom()
+                    .getSecretKeyRef(), overlay + ": storage-init " + root + " vs MinIO's");
         }
+        String initImage = (String) ComposeFileTest.service("storage-init").get("image");
+        if (registryImages(overlay).isEmpty()) {
+            assertEquals(initImage, initContainer.getImage(), overlay + ": storage-init image as in compose");
+        } else {
+            assertTrue(REGISTRY_IMAGE.matcher(initContainer.getImage()).matches()
+                    && initContainer.getImage().contains("/finetune/storage-admin@"), overlay
+                    + ": expected storage-admin pinned by digest, found " + initContainer.getImage());
+        }
+        for (FinetuneService s : FinetuneService.values()) {
+            Map<String, EnvVar> serviceEnv = environment(r, container(r, s));
+            s.storageUser().ifPresentOrElse(user -> {
+                assertEquals(serviceEnv.get("FINETUNE_STORAGE_ACCESS_KEY").getValueFrom().getSecretKeyRef(),
+                        initEnv.get(user.accessKeyVariable()).getValueFrom().getSecretKeyRef(),
+                        overlay + ": storage-init " + user.accessKeyVariable() + " vs " + s.module + "'s");
+                assertEquals(serviceEnv.get("FINETUNE_STORAGE_SECRET_KEY").getValueFrom().getSecretKeyRef(),
+                        initEnv.get(user.secretKeyVariable()).getValueFrom().getSecretKeyRef(),
+                        overlay + ": storage-init " + user.secretKeyVariable() + " vs " + s.module + "'s");
+            }, () -> assertTrue(serviceEnv.keySet().stream().noneMatch(n -> n.startsWith("FINETUNE_STORAGE_")),
+                    overlay + " " + s.module + ": expected no storage configuration, found " + serviceEnv.keySet()));
+        }
+        for (PodTemplateSpec pod : podTemplates(r).values()) {
+            for (Container other : pod.getSpec().getContainers()) {
+                if (other == c || other.getName().equals("storage-init")) {
+                    continue;
+                }
+                boolean root = other.getEnv().stream().anyMatch(e -> e.getValueFrom() != null
+                        && e.getValueFrom().getSecretKeyRef() != null
+                        && e.getValueFrom().getSecretKeyRef().getName().equals("finetune-storage"));
+                assertFalse(root, overlay + ": container " + other.getName() + " must not see MinIO's root Secret");
+            }
+        }
+    }
+
+    /** The Secret of a service's own MinIO user: {@code finetune-storage-<service>} (deploy/README.md). */
+    static String storageSecret(FinetuneService s) {
+        return "finetune-storage-" + s.module;
     }
 
     @ParameterizedTest
@@ -448,11 +496,12 @@ class KustomizeOverlaysTest {
         return matches.get(0);
     }
 
-    /** Workload name -> pod template, for every Deployment and StatefulSet. */
+    /** Workload name -> pod template, for every Deployment, StatefulSet and Job. */
     private static Map<String, PodTemplateSpec> podTemplates(RenderedOverlay r) {
         Map<String, PodTemplateSpec> out = new LinkedHashMap<>();
         r.all(Deployment.class).forEach(d -> out.put(d.getMetadata().getName(), d.getSpec().getTemplate()));
         r.all(StatefulSet.class).forEach(s -> out.put(s.getMetadata().getName(), s.getSpec().getTemplate()));
+        r.all(Job.class).forEach(j -> out.put(j.getMetadata().getName(), j.getSpec().getTemplate()));
         return out;
     }
 
@@ -484,14 +533,27 @@ class KustomizeOverlaysTest {
                         + port.getStrVal() + ", found " + c.getPorts()));
     }
 
-    /** The container's environment, including the keys of the ConfigMaps it loads with envFrom. */
+    /**
+     * The container's environment, including the keys of the ConfigMaps it loads with envFrom; a value taken from a
+     * ConfigMap key is resolved to that value.
+     */
     private static Map<String, EnvVar> environment(RenderedOverlay r, Container c) {
         Map<String, EnvVar> env = new LinkedHashMap<>();
         c.getEnvFrom().forEach(from -> {
             ConfigMap cm = r.one(ConfigMap.class, from.getConfigMapRef().getName());
             cm.getData().forEach((k, v) -> env.put(k, new EnvVar(k, v, null)));
         });
-        c.getEnv().forEach(e -> env.put(e.getName(), e));
+        c.getEnv().forEach(e -> {
+            if (e.getValueFrom() != null && e.getValueFrom().getConfigMapKeyRef() != null) {
+                ConfigMap cm = r.one(ConfigMap.class, e.getValueFrom().getConfigMapKeyRef().getName());
+                String value = cm.getData().get(e.getValueFrom().getConfigMapKeyRef().getKey());
+                assertNotNull(value, r.name + ": " + e.getName() + " names a key that ConfigMap " + cm.getMetadata()
+                        .getName() + " lacks");
+                env.put(e.getName(), new EnvVar(e.getName(), value, null));
+            } else {
+                env.put(e.getName(), e);
+            }
+        });
         return env;
     }
 

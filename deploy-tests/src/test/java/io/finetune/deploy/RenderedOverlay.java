@@ -13,7 +13,9 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 
 import java.io.IOException;
@@ -42,7 +44,9 @@ final class RenderedOverlay {
             "apps/v1/StatefulSet", StatefulSet.class,
             "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
             "autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
-            "networking.k8s.io/v1/Ingress", Ingress.class);
+            "networking.k8s.io/v1/Ingress", Ingress.class,
+            "networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class,
+            "batch/v1/Job", Job.class);
     static final List<String> CUSTOM = List.of("kafka.strimzi.io/v1/Kafka", "kafka.strimzi.io/v1/KafkaNodePool",
             "kafka.strimzi.io/v1/KafkaTopic", "monitoring.coreos.com/v1/ServiceMonitor",
             "monitoring.coreos.com/v1/PrometheusRule");

@@ -1,5 +1,6 @@
 package io.finetune.inference;
 
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
@@ -49,7 +50,7 @@ class LargeImageBurstIT {
         Path pkg = TestModels.renamed(TestModels.trainedPackage(11), MODEL, "1");
         TestModels.publish(infra, pkg, MODEL, "1");
         port = FreePorts.next();
-        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment());
+        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment(StorageUser.INFERENCE_SERVICE));
         env.put("FINETUNE_INFERENCE_MODELS", MODEL);
         env.put("FINETUNE_INFERENCE_WORK_DIR", RepositoryLayout.scratch("burst-work").toString());
         service = ServiceProcesses.start("inference-burst", InferenceApplication.class.getName(), port, env,

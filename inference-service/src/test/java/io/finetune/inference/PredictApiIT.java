@@ -5,6 +5,7 @@ import io.finetune.ml.Evaluator;
 import io.finetune.ml.ImageClassifier;
 import io.finetune.ml.LabeledImage;
 import io.finetune.ml.ModelPackages;
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
@@ -44,7 +45,7 @@ class PredictApiIT {
         pkg = TestModels.renamed(TestModels.trainedPackage(11), MODEL, "1");
         TestModels.publish(infra, pkg, MODEL, "1");
         int port = FreePorts.next();
-        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment());
+        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment(StorageUser.INFERENCE_SERVICE));
         env.put("FINETUNE_INFERENCE_MODELS", MODEL);
         env.put("FINETUNE_INFERENCE_MAX_IMAGE_BYTES", Long.toString(MAX_BYTES));
         env.put("FINETUNE_INFERENCE_MAX_IMAGE_PIXELS", Long.toString(MAX_PIXELS));

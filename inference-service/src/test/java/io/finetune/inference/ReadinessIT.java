@@ -1,6 +1,7 @@
 package io.finetune.inference;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
@@ -39,7 +40,7 @@ class ReadinessIT {
         Path trained = TestModels.trainedPackage(31);
         TestModels.publish(infra, TestModels.renamed(trained, READY, "1"), READY, "1");
         int port = FreePorts.next();
-        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment());
+        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment(StorageUser.INFERENCE_SERVICE));
         env.put("FINETUNE_INFERENCE_MODELS", READY + "," + GHOST);
         env.put("FINETUNE_INFERENCE_STARTUP_WAIT", STARTUP_WAIT.toSeconds() + "s");
         env.put("FINETUNE_INFERENCE_POINTER_CHECK_INTERVAL", "2s");

@@ -8,6 +8,7 @@ import io.finetune.contracts.ModelRef;
 import io.finetune.contracts.WeightsSource;
 import io.finetune.ml.ImageClassifier;
 import io.finetune.ml.ModelPackages;
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
@@ -66,7 +67,7 @@ class RegistryIT {
                 m -> lineage(m, JobKind.PRETRAINED, null, WEIGHTS)), PRETRAINED, "1");
         int port = FreePorts.next();
         workDir = RepositoryLayout.scratch("registry-work");
-        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment());
+        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment(StorageUser.INFERENCE_SERVICE));
         env.put("FINETUNE_INFERENCE_MODELS", BASE);
         env.put("FINETUNE_INFERENCE_ON_DEMAND_MAX_VERSIONS", "1");
         // only BASE is served: the other registry models must stay unserved, answering by version on demand

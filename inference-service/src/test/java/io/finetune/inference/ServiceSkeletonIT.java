@@ -1,5 +1,6 @@
 package io.finetune.inference;
 
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
@@ -16,7 +17,7 @@ class ServiceSkeletonIT {
     void startsAsItsOwnProcessAndAnswersHealthAndPrometheus(Infra infra) throws Exception {
         int port = FreePorts.next();
         try (ServerProcess service = ServiceProcesses.start("inference-service", InferenceApplication.class.getName(), port,
-                infra.serviceEnvironment(), RepositoryLayout.scratch("inference-service"))) {
+                infra.serviceEnvironment(StorageUser.INFERENCE_SERVICE), RepositoryLayout.scratch("inference-service"))) {
             ServiceSmokeChecks.assertHealthyWithPrometheus(port);
         }
     }

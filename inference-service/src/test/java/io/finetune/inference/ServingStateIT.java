@@ -1,6 +1,7 @@
 package io.finetune.inference;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
@@ -260,7 +261,7 @@ class ServingStateIT {
     }
 
     private static Map<String, String> environment(Infra infra, String replica) {
-        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment());
+        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment(StorageUser.INFERENCE_SERVICE));
         env.put("FINETUNE_INFERENCE_STARTUP_WAIT", "10m"); // readiness must come from the loaded models
         env.put("FINETUNE_INFERENCE_POINTER_CHECK_INTERVAL", "2s");
         env.put("FINETUNE_INFERENCE_SERVING_REPLICA_ID", replica);

@@ -1,5 +1,6 @@
 package io.finetune.inference;
 
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.RepositoryLayout;
@@ -58,7 +59,7 @@ final class SwapUnderLoad {
      */
     static Service startFollowing(Infra infra, String model, String name, Duration readyWithin) throws Exception {
         int port = FreePorts.next();
-        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment());
+        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment(StorageUser.INFERENCE_SERVICE));
         env.put("FINETUNE_INFERENCE_MODELS", model);
         env.put("FINETUNE_INFERENCE_POINTER_CHECK_INTERVAL", "10m");
         env.put("FINETUNE_INFERENCE_BATCHING_ENABLED", "true");

@@ -43,9 +43,24 @@ public class ObjectStore {
         return bucket;
     }
 
+    /**
+     * Creates the bucket unless it exists. A service's own storage user (least privilege, see storage-admin) may list
+     * only its prefixes, not ask about the bucket: AccessDenied here means the bucket was provisioned together with
+     * that user, and a missing bucket would show at the first read or write. Wrong credentials or a wrong endpoint
+     * still fail here.
+     */
     public void ensureBucket() {
         call("create bucket " + bucket, () -> {
-            if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
+            boolean exists;
+            try {
+                exists = client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build());
+            } catch (ErrorResponseException e) {
+                if (!"AccessDenied".equals(e.errorResponse().code())) {
+                    throw e;
+                }
+                exists = true;
+            }
+            if (!exists) {
                 try {
                     client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
                 } catch (ErrorResponseException e) {

@@ -6,6 +6,7 @@ import io.finetune.ml.ClassScore;
 import io.finetune.ml.ImageClassifier;
 import io.finetune.ml.ModelPackages;
 import io.finetune.ml.Prediction;
+import io.finetune.storage.StorageUser;
 import io.finetune.system.LocalSystem.Service;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.RepositoryLayout;
@@ -46,7 +47,7 @@ final class BackboneFixture {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(scratch.resolve("publish.log").toFile());
         Map<String, String> env = pb.environment();
-        env.putAll(infra.serviceEnvironment());
+        env.putAll(infra.serviceEnvironment(StorageUser.TRAINER_SERVICE));
         env.put("FINETUNE_WEIGHTS_DIR", weights.toString());
         Process p = pb.start();
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the publication command finished");

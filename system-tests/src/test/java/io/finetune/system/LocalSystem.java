@@ -1,5 +1,6 @@
 package io.finetune.system;
 
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.RepositoryLayout;
@@ -63,9 +64,10 @@ public final class LocalSystem implements AutoCloseable {
     public static LocalSystem start(Infra infra, String gatewayApiKey, Path logDir) {
         LocalSystem system = new LocalSystem(logDir);
         try {
-            for (Service s : List.of(Service.DATASET, Service.TRAINER, Service.INFERENCE)) {
-                system.launch(s, infra.serviceEnvironment());
-            }
+            // each backend with its own storage user; the gateway with none
+            system.launch(Service.DATASET, infra.serviceEnvironment(StorageUser.DATASET_SERVICE));
+            system.launch(Service.TRAINER, infra.serviceEnvironment(StorageUser.TRAINER_SERVICE));
+            system.launch(Service.INFERENCE, infra.serviceEnvironment(StorageUser.INFERENCE_SERVICE));
             Map<String, String> gateway = new LinkedHashMap<>(infra.serviceEnvironment());
             gateway.put("MICRONAUT_HTTP_SERVICES_INFERENCE_URL", system.url(Service.INFERENCE));
             gateway.put("MICRONAUT_HTTP_SERVICES_DATASET_URL", system.url(Service.DATASET));

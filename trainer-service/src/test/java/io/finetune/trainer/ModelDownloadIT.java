@@ -7,6 +7,8 @@ import io.finetune.contracts.ObjectLayout;
 import io.finetune.service.ExclusiveWrites;
 import io.finetune.service.ObjectStore;
 import io.finetune.service.StorageConfiguration;
+import io.finetune.storage.StorageCredentials;
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
 import io.finetune.testkit.RepositoryLayout;
@@ -25,23 +27,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ModelDownloadIT {
     @Test
     void aLocalCopyOfAReusedVersionNumberIsReplacedByThePublishedPackage(Infra infra) throws Exception {
-        StorageConfiguration storage = new StorageConfiguration(infra.minioEndpoint(), infra.accessKey(),
-                infra.secretKey(), ObjectLayout.DEFAULT_BUCKET);
-        ObjectStore store = new ObjectStore(infra.minioClient(), storage);
+        // the trainer's own storage user, as the service and ./finetune run these
+        StorageCredentials trainerUser = infra.storageCredentials(StorageUser.TRAINER_SERVICE);
+        StorageConfiguration storage = new StorageConfiguration(infra.minioEndpoint(), trainerUser.accessKey(),
+                trainerUser.secretKey(), ObjectLayout.DEFAULT_BUCKET);
+        ObjectStore store = new ObjectStore(infra.minioClient(StorageUser.TRAINER_SERVICE), storage);
         store.ensureBucket();
         TrainerConfiguration trainer = new TrainerConfiguration("g", "earliest", 1, Duration.ofSeconds(10),
                 Duration.ofMillis(200), RepositoryLayout.scratch("model-download").toString(), null, 3,
                 Duration.ofSeconds(1), 2);
-        ModelRepository models = new ModelRepository(store, new ExclusiveWrites(infra.minioClient(), storage),
-                trainer);
+        ModelRepository models = new ModelRepository(store,
+                new ExclusiveWrites(infra.minioClient(StorageUser.TRAINER_SERVICE), storage), trainer);
         String name = "reused-" + UUID.randomUUID().toString().substring(0, 8);
+        // what an operator does with the root account: the trainer's user may not delete a model
+        ObjectStore operator = new ObjectStore(infra.minioClient(), new StorageConfiguration(infra.minioEndpoint(),
+                infra.accessKey(), infra.secretKey(), ObjectLayout.DEFAULT_BUCKET));
 
         publish(store, name, manifest(name, 64), "weights at 64 px");
         ModelRepository.LocalModel first = models.download(new ModelRef(name, "1"));
         assertEquals("weights at 64 px", Files.readString(first.dir().resolve("weights.bin")));
 
         // the storage is reset and version 1 of the same name now holds another model
-        store.deletePrefix(ObjectLayout.modelVersionPrefix(name, "1"));
+        operator.deletePrefix(ObjectLayout.modelVersionPrefix(name, "1"));
         publish(store, name, manifest(name, 96), "weights at 96 px");
         ModelRepository.LocalModel second = models.download(new ModelRef(name, "1"));
 

@@ -1,5 +1,6 @@
 package io.finetune.trainer;
 
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
@@ -16,7 +17,7 @@ class ServiceSkeletonIT {
     void startsAsItsOwnProcessAndAnswersHealthAndPrometheus(Infra infra) throws Exception {
         int port = FreePorts.next();
         try (ServerProcess service = ServiceProcesses.start("trainer-service", TrainerApplication.class.getName(), port,
-                infra.serviceEnvironment(), RepositoryLayout.scratch("trainer-service"))) {
+                infra.serviceEnvironment(StorageUser.TRAINER_SERVICE), RepositoryLayout.scratch("trainer-service"))) {
             ServiceSmokeChecks.assertHealthyWithPrometheus(port);
         }
     }

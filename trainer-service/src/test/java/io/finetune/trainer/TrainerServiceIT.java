@@ -25,6 +25,7 @@ import io.finetune.testkit.ServerProcess;
 import io.finetune.testkit.ServiceProcesses;
 import io.finetune.contracts.ServingMode;
 import io.finetune.contracts.ServingState;
+import io.finetune.storage.StorageUser;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MinioClient;
@@ -113,7 +114,7 @@ class TrainerServiceIT {
                 2, SyntheticDatasets.Layout.SHARDS);
         String group = "trainer-it-" + run;
         startGroupAtEnd(group);
-        env = new LinkedHashMap<>(infra.serviceEnvironment());
+        env = new LinkedHashMap<>(infra.serviceEnvironment(StorageUser.TRAINER_SERVICE));
         env.put("FINETUNE_TRAINER_GROUP_ID", group);
         // One native thread: on a shared, busy CI machine spinning OpenMP threads only slow the tiny jobs down.
         env.put("OMP_NUM_THREADS", "1");

@@ -11,6 +11,7 @@ import io.finetune.service.ObjectStore;
 import io.finetune.dataset.IngestJob;
 import io.finetune.dataset.IngestState;
 import io.finetune.dataset.IngestTimings;
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.RepositoryLayout;
 import io.micronaut.context.ApplicationContext;
@@ -137,7 +138,7 @@ public final class IngestBenchmark {
         List<String> policies = args.length > 0 ? List.of(args) : List.of("resized:128", "resized:512",
                 "originals");
         try (Infra infra = Infra.fromEnvironmentOrStart()) {
-            Map<String, Object> props = new HashMap<>(infra.serviceProperties());
+            Map<String, Object> props = new HashMap<>(infra.serviceProperties(StorageUser.DATASET_SERVICE));
             props.put("micronaut.server.port", -1);
             props.put("finetune.dataset.import-roots", List.of(flower5.getParent().toString()));
             try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, props)) {

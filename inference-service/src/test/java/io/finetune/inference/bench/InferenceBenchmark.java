@@ -16,6 +16,7 @@ import io.finetune.ml.NativeBackend;
 import io.finetune.ml.TrainedModel;
 import io.finetune.ml.TrainingListener;
 import io.finetune.ml.TrainingSpec;
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.RepositoryLayout;
@@ -109,7 +110,7 @@ public final class InferenceBenchmark {
             upload(infra, pkg);
             for (boolean batching : new boolean[]{false, true}) {
                 int port = FreePorts.next();
-                Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment());
+                Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment(StorageUser.INFERENCE_SERVICE));
                 env.put("FINETUNE_INFERENCE_MODELS", MODEL);
                 env.put("FINETUNE_INFERENCE_BATCHING_ENABLED", Boolean.toString(batching));
                 env.put("FINETUNE_INFERENCE_WORK_DIR", scratch.resolve("work-" + batching).toString());

@@ -11,6 +11,8 @@ import io.finetune.ml.SharedWeights;
 import io.finetune.service.ExclusiveWrites;
 import io.finetune.service.ObjectStore;
 import io.finetune.service.StorageConfiguration;
+import io.finetune.storage.StorageCredentials;
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
 import io.finetune.testkit.RepositoryLayout;
@@ -56,10 +58,12 @@ class BackbonePublicationIT {
         Files.copy(shared.resolve(SharedWeights.WEIGHTS_FILE), folder.resolve(SharedWeights.WEIGHTS_FILE));
         Files.copy(shared.resolve(SharedWeights.CLASSES_FILE), folder.resolve(SharedWeights.CLASSES_FILE));
         String name = "imagenet-test-" + UUID.randomUUID().toString().substring(0, 8);
-        StorageConfiguration storage = new StorageConfiguration(infra.minioEndpoint(), infra.accessKey(),
-                infra.secretKey(), ObjectLayout.DEFAULT_BUCKET);
-        ObjectStore store = new ObjectStore(infra.minioClient(), storage);
-        ExclusiveWrites exclusive = new ExclusiveWrites(infra.minioClient(), storage);
+        // the trainer's own storage user, as the service and ./finetune run these
+        StorageCredentials trainerUser = infra.storageCredentials(StorageUser.TRAINER_SERVICE);
+        StorageConfiguration storage = new StorageConfiguration(infra.minioEndpoint(), trainerUser.accessKey(),
+                trainerUser.secretKey(), ObjectLayout.DEFAULT_BUCKET);
+        ObjectStore store = new ObjectStore(infra.minioClient(StorageUser.TRAINER_SERVICE), storage);
+        ExclusiveWrites exclusive = new ExclusiveWrites(infra.minioClient(StorageUser.TRAINER_SERVICE), storage);
         Path work = RepositoryLayout.scratch("backbones-work-" + UUID.randomUUID());
         ModelRepository models = new ModelRepository(store, exclusive, new TrainerConfiguration("g", "earliest", 1,
                 Duration.ofSeconds(10), Duration.ofMillis(200), work.toString(), null, 3, Duration.ofSeconds(1), 2));
@@ -97,8 +101,10 @@ class BackbonePublicationIT {
 
     @Test
     void theCommandAnnouncesOnKafkaAndSaysHowToAddMissingWeights(Infra infra) throws Exception {
+        StorageCredentials trainerUser = infra.storageCredentials(StorageUser.TRAINER_SERVICE);
         Map<String, String> env = Map.of("FINETUNE_STORAGE_ENDPOINT", infra.minioEndpoint(),
-                "FINETUNE_STORAGE_ACCESS_KEY", infra.accessKey(), "FINETUNE_STORAGE_SECRET_KEY", infra.secretKey(),
+                "FINETUNE_STORAGE_ACCESS_KEY", trainerUser.accessKey(),
+                "FINETUNE_STORAGE_SECRET_KEY", trainerUser.secretKey(),
                 "KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertEquals(0, PublishBackbones.run(List.of(), env, new PrintStream(out, true)));
