@@ -1,5 +1,6 @@
 package io.finetune.inference;
 
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.FreePorts;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
@@ -42,7 +43,7 @@ class BrokerAndStorageRestartIT {
         TestModels.publish(infra, TestModels.renamed(trained, MODEL, "1"), MODEL, "1");
         int port = FreePorts.next();
         ServiceClient client = new ServiceClient(port);
-        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment());
+        Map<String, String> env = new LinkedHashMap<>(infra.serviceEnvironment(StorageUser.INFERENCE_SERVICE));
         env.put("FINETUNE_INFERENCE_MODELS", MODEL);
         env.put("FINETUNE_INFERENCE_POINTER_CHECK_INTERVAL", "1h");
         env.put("FINETUNE_INFERENCE_WORK_DIR", RepositoryLayout.scratch("restart-work").toString());
