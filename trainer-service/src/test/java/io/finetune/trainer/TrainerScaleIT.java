@@ -62,7 +62,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Three trainer processes sharing one work queue, against the real Kafka and MinIO, on tiny generated images: a
  * killed trainer's job is taken over by a live one from its last checkpoint; nine jobs of different lengths keep all
  * three busy (no job waits while a trainer idles); a trainer killed during such a run leaves every job completed
- * once. The measured makespan and waits are printed and written to {@code target/scale-report.txt}
+ * once; a CANCEL reaches the trainer running its job. The measured makespan and waits are printed and written to {@code target/scale-report.txt}
  * (docs/scaling-trainers.md quotes them). Tagged: {@code -Dgroups=scale} or {@code -Dit.test=TrainerScaleIT}.
  */
 @Tag("scale")
@@ -228,6 +228,41 @@ class TrainerScaleIT {
                         killedAt)), seconds(schedule.makespan()), seconds(schedule.totalWork()),
                 seconds(schedule.ideal()), schedule.makespanOverIdeal(), seconds(schedule.worstIdleWhilePending())));
         startTrainer(victim);
+    }
+
+    /**
+     * Three long jobs, one per trainer, each cancelled: every CANCEL reaches the trainer running its job, whichever
+     * trainer's partition it arrived on, within a heartbeat (1 s here) and a batch.
+     */
+    @Test
+    @Order(4)
+    void aCancelReachesTheTrainerRunningTheJobWhicheverTrainerReadsIt() throws Exception {
+        List<TrainingCommand> jobs = new ArrayList<>();
+        for (int i = 0; i < TRAINERS; i++) {
+            jobs.add(command("cancel" + i + "-" + run, 1000));
+        }
+        submitAll(jobs);
+        for (TrainingCommand j : jobs) {
+            await().atMost(JOB_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> events(j.jobId()).stream()
+                    .anyMatch(e -> e.type() == TrainingEventType.EPOCH_COMPLETED));
+        }
+        Duration worst = Duration.ZERO;
+        java.util.Set<String> owners = new java.util.TreeSet<>();
+        for (TrainingCommand j : jobs) {
+            owners.add(state(j.jobId()).orElseThrow().owner());
+            Instant sent = Instant.ofEpochMilli(send(new TrainingCommand(TrainingCommand.SCHEMA_VERSION, j.jobId(),
+                    JobKind.CANCEL, null, null, null, null, null, null)));
+            TrainingEvent end = awaitFinal(j.jobId());
+            assertEquals(TrainingEventType.CANCELLED, end.type(), () -> "after CANCEL: " + end);
+            assertEquals(List.of(), versions(j.modelName()), "a cancelled job publishes nothing");
+            Duration took = Duration.between(sent, end.timestamp());
+            worst = took.compareTo(worst) > 0 ? took : worst;
+        }
+        assertEquals(TRAINERS, owners.size(), "one job per trainer: " + owners);
+        Duration slowest = worst;
+        assertTrue(slowest.compareTo(Duration.ofSeconds(10)) < 0, () -> "a CANCEL took " + slowest);
+        report.append(String.format("cancel: three jobs on three trainers, CANCEL to CANCELLED at most %.1f s "
+                + "(heartbeat 1 s)%n", seconds(slowest)));
     }
 
     private List<TrainingCommand> nineJobs(String prefix) {
