@@ -17,6 +17,10 @@ import java.util.regex.Pattern;
  * serving/models/{name}.json                    desired serving state of a model (ServingState), one PUT
  * serving/replicas/{replicaId}.json             what one inference replica actually serves, refreshed periodically
  * jobs/{jobId}/state.json, jobs/{jobId}/checkpoints/epoch-{n}/...
+ * jobs/{jobId}/leases/{generation}.json        which trainer runs the job (JobLease), create-only per generation
+ * jobs/{jobId}/cancel.json                      a CANCEL recorded for the job (JobCancelRequest)
+ * queues/{group}/{submittedMillis}-{jobId}      a training command waiting or running: the record's bytes, created
+ *                                               once, removed after the job's state is final (oldest name first)
  * </pre>
  */
 public final class ObjectLayout {
@@ -25,6 +29,7 @@ public final class ObjectLayout {
     public static final String MODELS = "models/";
     public static final String JOBS = "jobs/";
     public static final String SERVING = "serving/";
+    public static final String QUEUES = "queues/";
     public static final String SERVING_MODELS = SERVING + "models/";
     public static final String SERVING_REPLICAS = SERVING + "replicas/";
     public static final String MANIFEST_JSONL = "manifest.jsonl";
@@ -139,6 +144,40 @@ public final class ObjectLayout {
 
     public static String jobCheckpointComplete(String jobId, int epoch) {
         return jobCheckpointPrefix(jobId, epoch) + CHECKPOINT_COMPLETE;
+    }
+
+    /** Every lease generation of a job: {@code jobs/{jobId}/leases/}. */
+    public static String jobLeasesPrefix(String jobId) {
+        return JOBS + jobId + "/leases/";
+    }
+
+    /** Generation {@code n} of a job's lease; zero-padded so that names sort by generation. */
+    public static String jobLease(String jobId, long generation) {
+        if (generation < 1) {
+            throw new IllegalArgumentException("expected a lease generation >= 1, found " + generation);
+        }
+        return jobLeasesPrefix(jobId) + String.format(java.util.Locale.ROOT, "%012d.json", generation);
+    }
+
+    public static String jobCancel(String jobId) {
+        return JOBS + jobId + "/cancel.json";
+    }
+
+    /** The work queue of one trainer group: {@code queues/{group}/}. */
+    public static String queuePrefix(String group) {
+        if (group == null || !JOB_ID.matcher(group).matches()) {
+            throw new IllegalArgumentException("expected a trainer group of 1-128 letters, digits, '.', '_' or '-', "
+                    + "found '" + group + "'");
+        }
+        return QUEUES + group + "/";
+    }
+
+    /** A queued command: names sort by submission time (13-digit epoch milliseconds), then job id. */
+    public static String queueEntry(String group, long submittedMillis, String jobId) {
+        if (submittedMillis < 0) {
+            throw new IllegalArgumentException("expected a submission time >= 0 ms, found " + submittedMillis);
+        }
+        return queuePrefix(group) + String.format(java.util.Locale.ROOT, "%013d", submittedMillis) + "-" + jobId;
     }
 
     /** The epoch of a checkpoint folder name ({@code epoch-7}), or -1 if the name is not one. */

@@ -111,9 +111,9 @@ class ComposeFileTest {
         }
         Map<String, String> gateway = environment("gateway");
         assertTrue(gateway.containsKey("FINETUNE_GATEWAY_API_KEYS"), "gateway: expected its API keys");
-        for (String backend : List.of("INFERENCE", "DATASET")) {
-            assertTrue(gateway.containsKey("MICRONAUT_HTTP_SERVICES_" + backend + "_URL"),
-                    "gateway: expected the " + backend.toLowerCase() + " service URL");
+        // the inference service as a list of URLs: several replicas may be named, the client balances over them
+        for (String key : List.of("MICRONAUT_HTTP_SERVICES_INFERENCE_URLS", "MICRONAUT_HTTP_SERVICES_DATASET_URL")) {
+            assertTrue(gateway.containsKey(key), "gateway: expected " + key + ", found " + gateway.keySet());
         }
     }
 
@@ -144,7 +144,7 @@ class ComposeFileTest {
             });
         }
         assertTrue(checked.size() >= 9, "expected Kafka, MinIO and backend URLs checked, found " + checked);
-        assertEquals("http://inference-service:8083", environment("gateway").get("MICRONAUT_HTTP_SERVICES_INFERENCE_URL"));
+        assertEquals("http://inference-service:8083", environment("gateway").get("MICRONAUT_HTTP_SERVICES_INFERENCE_URLS"));
     }
 
     @Test

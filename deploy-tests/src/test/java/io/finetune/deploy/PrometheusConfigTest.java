@@ -21,7 +21,7 @@ class PrometheusConfigTest {
     void promtoolAcceptsBothConfigurationsAndTheRules() {
         Path promtool = Tools.require("promtool", PROMTOOL_HINT);
         String rules = Tools.run(DIR, promtool.toString(), "check", "rules", "alerts.yml");
-        assertTrue(rules.contains("SUCCESS: 11 rules found"), "expected 11 rules, promtool said:\n" + rules);
+        assertTrue(rules.contains("SUCCESS: 12 rules found"), "expected 12 rules, promtool said:\n" + rules);
         for (String config : List.of("prometheus.yml", "prometheus-compose.yml")) {
             String out = Tools.run(DIR, promtool.toString(), "check", "config", config);
             assertTrue(out.contains("SUCCESS: 1 rule files found"), config + ": expected the rules file, found:\n" + out);
@@ -45,7 +45,7 @@ class PrometheusConfigTest {
         }
         assertEquals(Set.of("FinetuneTrainerJobFailed", "FinetuneInferenceErrorRate", "FinetuneInferenceLatencyP99High",
                 "FinetuneKafkaConsumerLag", "FinetuneNoActiveModel", "FinetuneServingDiverged", "FinetuneServiceDown",
-                "FinetuneServiceAbsent"), names);
+                "FinetuneServiceAbsent", "FinetuneJobsWaiting"), names);
     }
 
     /** up == 0 needs a scrape target; a service whose target is gone entirely is caught by absent() alone. */
@@ -99,6 +99,16 @@ class PrometheusConfigTest {
                 continue;
             }
             assertEquals("/prometheus", job.get("metrics_path"), config + " job " + name + ": metrics_path");
+            if (job.containsKey("dns_sd_configs")) {
+                // a scaled service: every address its name resolves to, on one port
+                List<Object> dns = Yamls.list(job.get("dns_sd_configs"), name + ".dns_sd_configs");
+                Map<String, Object> sd = Yamls.map(dns.get(0), "dns_sd_config");
+                List<Object> names = Yamls.list(sd.get("names"), "names");
+                assertEquals(1, names.size(), config + " job " + name + ": expected one DNS name");
+                assertEquals("A", sd.get("type"), config + " job " + name + ": expected A records");
+                jobs.put(name, names.get(0) + ":" + sd.get("port"));
+                continue;
+            }
             List<Object> statics = Yamls.list(job.get("static_configs"), name + ".static_configs");
             List<Object> targets = Yamls.list(Yamls.map(statics.get(0), "static_config").get("targets"), "targets");
             assertEquals(1, targets.size(), config + " job " + name + ": expected one target");

@@ -27,6 +27,7 @@ public enum StorageUser {
             StorageAccess.read(ObjectLayout.DATASETS),
             StorageAccess.readWrite(ObjectLayout.MODELS),
             StorageAccess.readWriteDelete(ObjectLayout.JOBS),
+            StorageAccess.readWriteDelete(ObjectLayout.QUEUES),
             StorageAccess.write(ObjectLayout.SERVING_MODELS))),
     INFERENCE_SERVICE("inference-service", List.of(
             StorageAccess.read(ObjectLayout.MODELS),

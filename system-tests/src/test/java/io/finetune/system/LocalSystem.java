@@ -46,6 +46,9 @@ public final class LocalSystem implements AutoCloseable {
     /** The gateway answers /health and /prometheus on a port of its own, never on its public one. */
     private final int gatewayManagementPort = FreePorts.next();
     private final Map<Service, ServerProcess> processes = new LinkedHashMap<>();
+    /** Inference replicas beyond the first: their ports and processes, in start order. */
+    private final List<Integer> extraInferencePorts = new ArrayList<>();
+    private final List<ServerProcess> extraInference = new ArrayList<>();
     private final Path logDir;
 
     private LocalSystem(Path logDir) {
@@ -62,20 +65,40 @@ public final class LocalSystem implements AutoCloseable {
      * @param gatewayApiKey the key the gateway accepts in {@code X-API-Key}
      */
     public static LocalSystem start(Infra infra, String gatewayApiKey, Path logDir) {
+        return start(infra, gatewayApiKey, logDir, 1);
+    }
+
+    /**
+     * As above with {@code inferenceReplicas} inference processes (each with a work folder of its own), which the
+     * gateway balances over ({@code micronaut.http.services.inference.urls}, round robin).
+     */
+    public static LocalSystem start(Infra infra, String gatewayApiKey, Path logDir, int inferenceReplicas) {
         LocalSystem system = new LocalSystem(logDir);
         try {
             // each backend with its own storage user; the gateway with none
             system.launch(Service.DATASET, infra.serviceEnvironment(StorageUser.DATASET_SERVICE));
             system.launch(Service.TRAINER, infra.serviceEnvironment(StorageUser.TRAINER_SERVICE));
             system.launch(Service.INFERENCE, infra.serviceEnvironment(StorageUser.INFERENCE_SERVICE));
+            for (int i = 2; i <= inferenceReplicas; i++) {
+                system.launchInferenceReplica(i, infra.serviceEnvironment(StorageUser.INFERENCE_SERVICE));
+            }
             Map<String, String> gateway = new LinkedHashMap<>(infra.serviceEnvironment());
-            gateway.put("MICRONAUT_HTTP_SERVICES_INFERENCE_URL", system.url(Service.INFERENCE));
+            if (inferenceReplicas > 1) {
+                // a single url would take precedence over the list
+                gateway.put("MICRONAUT_HTTP_SERVICES_INFERENCE_URLS", String.join(",", system.inferenceUrls()));
+            } else {
+                gateway.put("MICRONAUT_HTTP_SERVICES_INFERENCE_URL", system.url(Service.INFERENCE));
+            }
             gateway.put("MICRONAUT_HTTP_SERVICES_DATASET_URL", system.url(Service.DATASET));
             gateway.put("FINETUNE_GATEWAY_API_KEYS", gatewayApiKey);
             gateway.put("FINETUNE_GATEWAY_MANAGEMENT_PORT", Integer.toString(system.gatewayManagementPort));
             system.launch(Service.GATEWAY, gateway);
             system.processes.forEach((s, p) -> p.awaitReady(START_TIMEOUT,
                     () -> ServiceProcesses.healthy(system.managementUrl(s))));
+            for (int i = 0; i < system.extraInference.size(); i++) {
+                String url = "http://127.0.0.1:" + system.extraInferencePorts.get(i);
+                system.extraInference.get(i).awaitReady(START_TIMEOUT, () -> ServiceProcesses.healthy(url));
+            }
             return system;
         } catch (RuntimeException e) {
             system.close();
@@ -84,13 +107,33 @@ public final class LocalSystem implements AutoCloseable {
     }
 
     private void launch(Service s, Map<String, String> environment) {
+        processes.put(s, process(s, s.module, ports.get(s), environment));
+    }
+
+    private void launchInferenceReplica(int replica, Map<String, String> environment) {
+        int port = FreePorts.next();
+        String name = Service.INFERENCE.module + "-" + replica;
         Map<String, String> env = new LinkedHashMap<>(environment);
-        env.put("MICRONAUT_SERVER_PORT", Integer.toString(ports.get(s)));
+        env.put("FINETUNE_INFERENCE_WORK_DIR", logDir.resolve(name + "-work").toString());
+        extraInferencePorts.add(port);
+        extraInference.add(process(Service.INFERENCE, name, port, env));
+    }
+
+    private ServerProcess process(Service s, String name, int port, Map<String, String> environment) {
+        Map<String, String> env = new LinkedHashMap<>(environment);
+        env.put("MICRONAUT_SERVER_PORT", Integer.toString(port));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, s.heap, "-XX:+ExitOnOutOfMemoryError"));
         command.addAll(extraJvmOptions(s));
-        command.addAll(List.of("-cp", classpath(s, logDir.resolve("classes").resolve(s.module)), s.mainClass));
-        processes.put(s, new ServerProcess(s.module, command, env, logDir.resolve(s.module + ".log")).start());
+        command.addAll(List.of("-cp", classpath(s, logDir.resolve("classes").resolve(name)), s.mainClass));
+        return new ServerProcess(name, command, env, logDir.resolve(name + ".log")).start();
+    }
+
+    /** Every inference replica's base URL, the first one's ({@link #url}) first. */
+    public List<String> inferenceUrls() {
+        List<String> urls = new ArrayList<>(List.of(url(Service.INFERENCE)));
+        extraInferencePorts.forEach(p -> urls.add("http://127.0.0.1:" + p));
+        return urls;
     }
 
     /**
@@ -179,6 +222,7 @@ public final class LocalSystem implements AutoCloseable {
 
     @Override
     public void close() {
+        extraInference.forEach(ServerProcess::stop);
         List<Service> reverse = new ArrayList<>(processes.keySet());
         java.util.Collections.reverse(reverse);
         for (Service s : reverse) {

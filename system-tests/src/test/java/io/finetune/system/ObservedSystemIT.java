@@ -3,27 +3,15 @@ package io.finetune.system;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.finetune.contracts.Augmentation;
-import io.finetune.contracts.ContractCodec;
 import io.finetune.contracts.DatasetRef;
 import io.finetune.contracts.HyperParameters;
 import io.finetune.contracts.JobKind;
 import io.finetune.contracts.ModelRef;
-import io.finetune.contracts.Topics;
 import io.finetune.contracts.TrainingCommand;
-import io.finetune.contracts.TrainingEvent;
-import io.finetune.contracts.TrainingEventType;
 import io.finetune.system.LocalSystem.Service;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
 import io.finetune.testkit.RepositoryLayout;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -45,7 +33,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
@@ -284,61 +271,11 @@ class ObservedSystemIT {
     }
 
     private void ingestDataset(long seed) throws Exception {
-        byte[] zip = Workload.datasetZip(12, 24, seed);
-        HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(system.url(Service.DATASET)
-                        + "/datasets/" + DATASET)).header("Content-Type", "application/zip")
-                .timeout(Duration.ofMinutes(3)).POST(HttpRequest.BodyPublishers.ofByteArray(zip)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(202, accepted.statusCode(), "dataset upload: " + accepted.body());
-        String status = system.url(Service.DATASET) + JSON.readTree(accepted.body()).path("statusUrl").asText();
-        await("dataset " + DATASET + " ready").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500))
-                .ignoreExceptionsInstanceOf(IOException.class)
-                .until(() -> {
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(status)).timeout(Duration.ofSeconds(30)).build(),
-                            HttpResponse.BodyHandlers.ofString());
-                    String state = r.statusCode() == 200 ? JSON.readTree(r.body()).path("state").asText() : "";
-                    if (state.equals("FAILED") || state.equals("INTERRUPTED")) {
-                        fail("ingest of " + DATASET + " ended " + state + ": " + r.body() + system.tails());
-                    }
-                    return state.equals("READY");
-                });
+        SystemJobs.ingest(http, system, DATASET, Workload.datasetZip(12, 24, seed));
     }
 
     private void trainAndAwaitModel(Infra infra, String jobId, TrainingCommand command) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", infra.kafkaBootstrap());
-        p.put("acks", "all");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
-                new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.TRAINING_COMMANDS, jobId, ContractCodec.encode(command))).get();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot send the training command to " + infra.kafkaBootstrap(), e);
-        }
-        Properties c = new Properties();
-        c.put("bootstrap.servers", infra.kafkaBootstrap());
-        c.put("group.id", "system-test-" + UUID.randomUUID());
-        c.put("auto.offset.reset", "earliest");
-        try (KafkaConsumer<String, byte[]> events = new KafkaConsumer<>(c, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            events.subscribe(List.of(Topics.TRAINING_EVENTS));
-            await("job " + jobId + " completed").atMost(WORKLOAD_TIMEOUT).pollInterval(Duration.ofMillis(200))
-                    .until(() -> {
-                        for (ConsumerRecord<String, byte[]> r : events.poll(Duration.ofMillis(500))) {
-                            if (!jobId.equals(r.key())) {
-                                continue;
-                            }
-                            TrainingEvent e = ContractCodec.decode(r.value(), TrainingEvent.class);
-                            if (e.type() == TrainingEventType.FAILED || e.type() == TrainingEventType.CANCELLED) {
-                                fail("training job " + jobId + " ended " + e.type() + ": " + e.reason()
-                                        + system.tails());
-                            }
-                            if (e.type() == TrainingEventType.COMPLETED) {
-                                return true;
-                            }
-                        }
-                        return false;
-                    });
-        }
+        SystemJobs.trainAndAwait(infra, system, jobId, command, WORKLOAD_TIMEOUT);
     }
 
     private void predictThroughGateway() throws Exception {

@@ -1,11 +1,11 @@
 package io.finetune.trainer;
 
-/** How a job attempt ended, as far as its command record is concerned. */
+/** How a job attempt ended, as far as its queue entry is concerned. */
 public enum JobOutcome {
-    /** A final state is recorded (or already was): commit the record. */
+    /** A final state is recorded (or already was): the job leaves the queue. */
     FINISHED,
-    /** This instance let go of a RUNNING job (shutdown, partition moved, ownership lost): do not commit. */
+    /** This instance let go of a RUNNING job (shutdown, lease lost): another trainer resumes it. */
     ABANDONED,
-    /** Faults persisted and not even a FAILED state could be written: deliver the record again later. */
+    /** Faults persisted and not even a FAILED state could be written: claim the job again later. */
     RETRY_LATER
 }

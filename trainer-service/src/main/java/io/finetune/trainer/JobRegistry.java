@@ -1,63 +1,65 @@
 package io.finetune.trainer;
 
 import jakarta.inject.Singleton;
-import org.apache.kafka.common.TopicPartition;
 
-import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
 
 /**
- * The jobs running on this instance and the CANCEL requests seen for jobs. A CANCEL applies to the command records
- * before it in the same partition (commands and cancels share the job id as key, so Kafka orders them): a cancel seen
- * before its job starts here, or replayed after a crash, still stops the job, while a later resend of a cancelled
- * job id is not touched.
+ * The jobs running on this instance. A CANCEL is recorded in object storage (see {@link WorkQueue}) and applied here by
+ * the lease heartbeat, so it reaches a job whichever trainer runs it; a resend of a job that ended CANCELLED finds
+ * its final state and is not run again.
  */
 @Singleton
 public class JobRegistry {
-    static final int CANCELS_REMEMBERED = 10_000;
-
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
-    private final Map<String, CancelRequest> cancels = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, CancelRequest> eldest) {
-            return size() > CANCELS_REMEMBERED;
-        }
-    };
-
-    record CancelRequest(int partition, long offset) {
-        boolean appliesTo(RunningJob job) {
-            return partition != job.partition().partition() || offset > job.offset();
-        }
-    }
 
     /** One job on a worker thread; the flags are read by the training loop at every batch boundary. */
     public static final class RunningJob {
-        private final String jobId;
-        private final TopicPartition partition;
-        private final long offset;
+        private final WorkQueue.Entry entry;
+        private volatile JobLeases.Lease lease;
+        private volatile long renewedNanos;
         private volatile String cancelReason;
         private volatile String stopReason;
+        private volatile boolean leaseLost;
 
-        RunningJob(String jobId, TopicPartition partition, long offset) {
-            this.jobId = jobId;
-            this.partition = partition;
-            this.offset = offset;
+        RunningJob(WorkQueue.Entry entry, JobLeases.Lease lease) {
+            this.entry = entry;
+            this.lease = lease;
+            this.renewedNanos = System.nanoTime();
         }
 
         public String jobId() {
-            return jobId;
+            return entry.jobId();
         }
 
-        public TopicPartition partition() {
-            return partition;
+        public WorkQueue.Entry entry() {
+            return entry;
         }
 
-        public long offset() {
-            return offset;
+        public JobLeases.Lease lease() {
+            return lease;
+        }
+
+        void renewed(JobLeases.Lease next) {
+            lease = next;
+            renewedNanos = System.nanoTime();
+        }
+
+        long renewedNanos() {
+            return renewedNanos;
+        }
+
+        /** Another trainer holds a newer lease: this one must neither renew nor release it. */
+        void leaseLost(String reason) {
+            leaseLost = true;
+            stop(reason);
+        }
+
+        boolean hasLostLease() {
+            return leaseLost;
         }
 
         /** A user's CANCEL: the job ends CANCELLED. */
@@ -65,7 +67,7 @@ public class JobRegistry {
             return Optional.ofNullable(cancelReason);
         }
 
-        /** This instance lets go (shutdown, partition moved): the job stays RUNNING for whoever resumes it. */
+        /** This instance lets go (shutdown, lease lost): the job stays RUNNING for whoever resumes it. */
         public Optional<String> stopReason() {
             return Optional.ofNullable(stopReason);
         }
@@ -83,26 +85,19 @@ public class JobRegistry {
         }
     }
 
-    public synchronized RunningJob register(String jobId, TopicPartition partition, long offset) {
-        RunningJob job = new RunningJob(jobId, partition, offset);
-        CancelRequest cancel = cancels.get(jobId);
-        if (cancel != null && cancel.appliesTo(job)) {
-            job.cancel(cancelReason(cancel));
+    public RunningJob register(WorkQueue.Entry entry, JobLeases.Lease lease) {
+        RunningJob job = new RunningJob(entry, lease);
+        if (running.putIfAbsent(entry.jobId(), job) != null) {
+            throw new IllegalStateException("expected job " + entry.jobId() + " not running here, found it running");
         }
-        running.put(jobId, job);
         return job;
     }
 
-    /** Records a CANCEL from {@code partition} at {@code offset} and applies it to the job if it runs here. */
-    public synchronized boolean cancel(String jobId, int partition, long offset) {
-        CancelRequest request = new CancelRequest(partition, offset);
-        CancelRequest previous = cancels.get(jobId);
-        if (previous == null || previous.partition() != partition || previous.offset() < offset) {
-            cancels.put(jobId, request);
-        }
+    /** Applies a CANCEL to the job if it runs here. */
+    public boolean cancel(String jobId, String reason) {
         RunningJob job = running.get(jobId);
-        if (job != null && request.appliesTo(job)) {
-            job.cancel(cancelReason(request));
+        if (job != null) {
+            job.cancel(reason);
             return true;
         }
         return false;
@@ -112,27 +107,19 @@ public class JobRegistry {
         return Optional.ofNullable(running.get(jobId));
     }
 
+    public List<RunningJob> all() {
+        return List.copyOf(running.values());
+    }
+
     public int size() {
         return running.size();
     }
 
-    public synchronized void remove(RunningJob job) {
+    public void remove(RunningJob job) {
         running.remove(job.jobId(), job);
-    }
-
-    public List<RunningJob> stop(Collection<TopicPartition> partitions, String reason) {
-        List<RunningJob> stopped = running.values().stream().filter(j -> partitions.contains(j.partition()))
-                .toList();
-        stopped.forEach(j -> j.stop(reason));
-        return stopped;
     }
 
     public void stopAll(String reason) {
         running.values().forEach(j -> j.stop(reason));
-    }
-
-    private static String cancelReason(CancelRequest request) {
-        return "cancelled by a CANCEL command (partition " + request.partition() + ", offset " + request.offset()
-                + ")";
     }
 }

@@ -14,7 +14,7 @@ import java.util.Optional;
 /**
  * {@code jobs/{jobId}/state.json}: the record that makes command handling idempotent. A single PUT replaces it
  * atomically; there is no compare-and-set, so ownership is checked by re-reading before each checkpoint (a stale
- * owner whose partition moved stops at its next checkpoint).
+ * owner whose lease was taken over stops at its next checkpoint, if its heartbeat has not stopped it already).
  */
 @Singleton
 public class JobStates {

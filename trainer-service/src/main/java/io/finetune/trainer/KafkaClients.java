@@ -25,7 +25,7 @@ public class KafkaClients {
         this.configuration = configuration;
     }
 
-    /** The group member that owns command records: manual commits, cooperative rebalancing, one record at a time. */
+    /** The group member that moves command records into the work queue: manual commits, cooperative rebalancing. */
     public KafkaConsumer<byte[], byte[]> commandConsumer() {
         Properties p = base("trainer-commands");
         p.put(ConsumerConfig.GROUP_ID_CONFIG, configuration.groupId());
@@ -35,17 +35,6 @@ public class KafkaClients {
         p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
                 (int) Math.max(500, configuration.sessionTimeout().toMillis() / 3));
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
-        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    }
-
-    /**
-     * A reader of every partition that joins no group: it sees CANCEL commands for jobs whose own partition is
-     * paused. The group id is set only to read the group's committed offsets.
-     */
-    public KafkaConsumer<byte[], byte[]> cancelWatcher() {
-        Properties p = base("trainer-cancel-watch");
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, configuration.groupId());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 

@@ -20,7 +20,7 @@ import java.time.Duration;
  * @param offsetReset       where a new group starts reading: {@code earliest} so no command sent before the first
  *                          trainer started is lost
  * @param maxConcurrentJobs training jobs at a time on this instance (each uses every core through ND4J)
- * @param sessionTimeout    how soon the group notices a dead instance and redelivers its job to another one
+ * @param sessionTimeout    how soon the group notices a dead instance and moves its partitions (commands not yet queued) on
  * @param pollTimeout       one poll of the consumer loop; commits and resumes happen between polls
  * @param workDir           datasets cache, base models and checkpoints (environment {@code FINETUNE_TRAINER_WORK_DIR});
  *                          defaults to {@code java.io.tmpdir/finetune-trainer}

@@ -24,7 +24,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code finetune_trainer_{validation_accuracy,train_accuracy,epoch,images_per_second}{job,model,kind}},
  * {@code finetune_trainer_phase{job,model,kind}} ({@link #phaseCode}), {@code
  * finetune_trainer_feature_cache_progress{job,model,kind}} (0 to 1), {@code finetune_trainer_feature_cache_seconds}
- * and {@code finetune_trainer_checkpoint_{save,restore}_seconds}. Per-job gauges of the last {@link #JOBS_KEPT} jobs are
+ * and {@code finetune_trainer_checkpoint_{save,restore}_seconds}; of the shared work queue, as this instance last saw it:
+ * {@code finetune_trainer_queue_pending} (jobs nobody holds a live lease on), {@code finetune_trainer_queue_oldest_
+ * pending_seconds}, {@code finetune_trainer_job_wait_seconds} (command record to claim, first claims only) and
+ * {@code finetune_trainer_takeovers_total} (jobs taken over from a trainer whose lease expired) and the alert threshold
+ * {@code finetune_trainer_queue_wait_alert_seconds}. Per-job gauges of the last {@link #JOBS_KEPT} jobs are
  * kept so a scrape after a short job still sees its last values; older ones are removed to bound the series.
  */
 @Singleton
@@ -36,6 +40,10 @@ public class TrainerMetrics {
     private final Timer checkpointSave;
     private final Timer checkpointRestore;
     private final Timer featureCache;
+    private final Timer jobWait;
+    private final io.micrometer.core.instrument.Counter takeovers;
+    private final AtomicInteger queuePending = new AtomicInteger();
+    private volatile double oldestPendingSeconds;
     private final Map<String, JobGauges> jobs = new LinkedHashMap<>();
 
     private static final class JobGauges {
@@ -48,8 +56,12 @@ public class TrainerMetrics {
         final List<Meter> meters = new ArrayList<>();
     }
 
-    public TrainerMetrics(MeterRegistry registry) {
+    public TrainerMetrics(MeterRegistry registry, WorkQueueConfiguration queue) {
         this.registry = registry;
+        double waitAlertSeconds = queue.waitAlert().toMillis() / 1000.0;
+        Gauge.builder("finetune.trainer.queue.wait.alert.seconds", () -> waitAlertSeconds)
+                .description("a job pending longer than this raises the FinetuneJobsWaiting alert "
+                        + "(finetune.trainer.queue.wait-alert)").register(registry);
         Gauge.builder("finetune.trainer.jobs.running", running, AtomicInteger::get)
                 .description("training jobs running on this instance").register(registry);
         checkpointSave = Timer.builder("finetune.trainer.checkpoint.save.seconds")
@@ -61,6 +73,17 @@ public class TrainerMetrics {
         featureCache = Timer.builder("finetune.trainer.feature.cache.seconds")
                 .description("computing the frozen layers' outputs of every training view and validation image, "
                         + "once per job run").publishPercentileHistogram().register(registry);
+        Gauge.builder("finetune.trainer.queue.pending", queuePending, AtomicInteger::get)
+                .description("queued jobs without a live lease (waiting for a trainer), at this instance's last scan")
+                .register(registry);
+        Gauge.builder("finetune.trainer.queue.oldest.pending.seconds", this, m -> m.oldestPendingSeconds)
+                .description("age of the oldest queued job without a live lease, at this instance's last scan")
+                .register(registry);
+        jobWait = Timer.builder("finetune.trainer.job.wait.seconds")
+                .description("from a job's command record to its first claim by a trainer")
+                .publishPercentileHistogram().register(registry);
+        takeovers = io.micrometer.core.instrument.Counter.builder("finetune.trainer.takeovers")
+                .description("jobs this instance took over from a trainer whose lease expired").register(registry);
         for (JobKind kind : List.of(JobKind.BASE, JobKind.FINETUNE, JobKind.SCRATCH)) {
             for (JobStatus state : List.of(JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)) {
                 jobsCounter(kind, state);
@@ -110,6 +133,20 @@ public class TrainerMetrics {
         g.cacheProgress = progress;
         if (progress < 1) {
             g.phase = 0;
+        }
+    }
+
+    /** The queue as the last scan saw it. */
+    public void queueScanned(int pending, double oldestPendingSeconds) {
+        queuePending.set(pending);
+        this.oldestPendingSeconds = oldestPendingSeconds;
+    }
+
+    public void jobClaimed(Duration waited, boolean tookOver) {
+        if (tookOver) {
+            takeovers.increment();
+        } else {
+            jobWait.record(waited.isNegative() ? Duration.ZERO : waited);
         }
     }
 

@@ -1,48 +1,48 @@
 package io.finetune.trainer;
 
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class JobRegistryTest {
-    private static final TopicPartition P0 = new TopicPartition("commands", 0);
+    private static JobRegistry.RunningJob register(JobRegistry registry, String jobId) {
+        return registry.register(new WorkQueue.Entry("queues/g/0000000000001-" + jobId, 1, jobId),
+                new JobLeases.Lease(jobId, 1, 0, false));
+    }
 
     @Test
     void aCancelReachesTheRunningJob() {
         JobRegistry registry = new JobRegistry();
-        JobRegistry.RunningJob job = registry.register("j", P0, 5);
-        assertTrue(registry.cancel("j", 0, 9));
+        JobRegistry.RunningJob job = register(registry, "j");
+        assertTrue(registry.cancel("j", "CANCEL"));
         assertTrue(job.cancelReason().isPresent());
         assertTrue(job.shouldStop());
     }
 
     @Test
-    void aCancelSeenBeforeItsJobStartsStillStopsIt() {
+    void aCancelForAJobNotRunningHereTouchesNothing() {
         JobRegistry registry = new JobRegistry();
-        assertFalse(registry.cancel("j", 0, 9));
-        assertTrue(registry.register("j", P0, 5).cancelReason().isPresent());
+        JobRegistry.RunningJob other = register(registry, "other");
+        assertFalse(registry.cancel("j", "CANCEL"));
+        assertFalse(other.shouldStop());
     }
 
     @Test
-    void aCancelDoesNotTouchALaterResendOfTheSameJobId() {
+    void aLostLeaseStopsTheJobWithoutCancellingIt() {
         JobRegistry registry = new JobRegistry();
-        registry.cancel("j", 0, 9);
-        assertFalse(registry.register("j", P0, 12).cancelReason().isPresent());
+        JobRegistry.RunningJob job = register(registry, "j");
+        job.leaseLost("taken over");
+        assertTrue(job.shouldStop());
+        assertTrue(job.hasLostLease());
+        assertTrue(job.cancelReason().isEmpty());
     }
 
     @Test
-    void stoppingAPartitionStopsOnlyItsJobsWithoutCancellingThem() {
+    void theSameJobCannotRunTwiceOnOneInstance() {
         JobRegistry registry = new JobRegistry();
-        JobRegistry.RunningJob a = registry.register("a", P0, 1);
-        JobRegistry.RunningJob b = registry.register("b", new TopicPartition("commands", 1), 1);
-        assertEquals(List.of(a), registry.stop(List.of(P0), "moved"));
-        assertTrue(a.shouldStop());
-        assertTrue(a.cancelReason().isEmpty());
-        assertFalse(b.shouldStop());
+        register(registry, "j");
+        assertThrows(IllegalStateException.class, () -> register(registry, "j"));
     }
 }

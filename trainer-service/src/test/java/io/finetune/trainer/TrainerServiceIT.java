@@ -116,6 +116,9 @@ class TrainerServiceIT {
         startGroupAtEnd(group);
         env = new LinkedHashMap<>(infra.serviceEnvironment(StorageUser.TRAINER_SERVICE));
         env.put("FINETUNE_TRAINER_GROUP_ID", group);
+        // a restarted trainer takes over its predecessor's job once it has seen the lease unrenewed this long
+        env.put("FINETUNE_TRAINER_QUEUE_LEASE_TTL", "6s");
+        env.put("FINETUNE_TRAINER_QUEUE_HEARTBEAT", "1s");
         // One native thread: on a shared, busy CI machine spinning OpenMP threads only slow the tiny jobs down.
         env.put("OMP_NUM_THREADS", "1");
         env.put("FINETUNE_TRAINER_WORK_DIR", RepositoryLayout.scratch("trainer-work-" + run).toString());
@@ -203,6 +206,10 @@ class TrainerServiceIT {
         assertMetric(metrics, "finetune_trainer_images_per_second{job=\"" + scratchCommand.jobId() + "\"");
         assertMetric(metrics, "finetune_trainer_checkpoint_save_seconds_count 7");
         assertMetric(metrics, "finetune_trainer_jobs_running 0");
+        assertMetric(metrics, "finetune_trainer_job_wait_seconds_count 3");
+        assertMetric(metrics, "finetune_trainer_takeovers_total 0");
+        assertMetric(metrics, "finetune_trainer_queue_pending 0");
+        assertMetric(metrics, "finetune_trainer_queue_oldest_pending_seconds 0");
         assertMetric(metrics, "kafka_consumer_records_lag");
     }
 
@@ -546,7 +553,11 @@ class TrainerServiceIT {
 
     /** Commits the current end of the commands topic for a new group, so it reads only what this test sends. */
     void startGroupAtEnd(String group) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrap()))) {
+        startGroupAtEnd(infra.kafkaBootstrap(), group);
+    }
+
+    static void startGroupAtEnd(String bootstrap, String group) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             admin.describeTopics(List.of(Topics.TRAINING_COMMANDS)).allTopicNames().get()
                     .get(Topics.TRAINING_COMMANDS).partitions()

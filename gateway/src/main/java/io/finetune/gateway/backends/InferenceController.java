@@ -57,7 +57,8 @@ public class InferenceController {
     private final String url;
 
     public InferenceController(InferenceClient client,
-                               @Value("${micronaut.http.services.inference.url}") String url) {
+                               @Value("${micronaut.http.services.inference.url:${micronaut.http.services.inference.urls}}")
+                               String url) {
         this.client = client;
         this.url = url;
     }
