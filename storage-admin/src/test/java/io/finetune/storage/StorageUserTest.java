@@ -43,7 +43,7 @@ class StorageUserTest {
     @Test
     void aPrefixWrittenButNeverReadIsNotListable() throws IOException {
         JsonNode policy = JSON.readTree(StorageUser.TRAINER_SERVICE.policyJson("finetune"));
-        assertEquals(List.of("datasets/*", "models/*", "jobs/*"),
+        assertEquals(List.of("datasets/*", "models/*", "jobs/*", "queues/*"),
                 JSON.convertValue(statement(policy, "s3:ListBucket").path("Condition").path("StringLike")
                         .path("s3:prefix"), List.class), "serving/models/ is written by the trainer, never read");
         assertEquals(Set.of("s3:PutObject", "s3:AbortMultipartUpload"),

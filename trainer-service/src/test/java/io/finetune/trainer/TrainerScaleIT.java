@@ -1,5 +1,6 @@
 package io.finetune.trainer;
 
+import io.finetune.storage.StorageUser;
 import io.finetune.contracts.Augmentation;
 import io.finetune.contracts.ContractCodec;
 import io.finetune.contracts.DatasetRef;
@@ -95,7 +96,7 @@ class TrainerScaleIT {
         minio = infra.minioClient();
         SyntheticDatasets.upload(minio, dataset, List.of("circle", "square", "stripes"), SIZE, 24, 4, 4, 3,
                 SyntheticDatasets.Layout.SHARDS);
-        env = new LinkedHashMap<>(infra.serviceEnvironment());
+        env = new LinkedHashMap<>(infra.serviceEnvironment(StorageUser.TRAINER_SERVICE));
         String group = "trainer-scale-" + run;
         TrainerServiceIT.startGroupAtEnd(infra.kafkaBootstrap(), group);
         env.put("FINETUNE_TRAINER_GROUP_ID", group);
