@@ -1,7 +1,7 @@
 package io.finetune.ml.cli;
 
+import io.finetune.charts.PerformancePlot;
 import io.finetune.contracts.ContractCodec;
-import io.finetune.contracts.EpochMetrics;
 import io.finetune.contracts.JobKind;
 import io.finetune.contracts.ModelManifest;
 import io.finetune.ml.ImageDataset;
@@ -13,6 +13,7 @@ import io.finetune.ml.SharedWeights;
 import io.finetune.contracts.UnfreezePhase;
 import io.finetune.ml.TrainingSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.charset.StandardCharsets;
@@ -34,15 +35,15 @@ final class ExperimentCommand implements Callable<Integer> {
     static final int BACKBONE_FLOWER5_EPOCHS = 8;
     private final MlCli.Streams streams;
 
+    @Mixin
+    RunOptions run = new RunOptions();
+
     @Option(names = "--datasets", description = "folder holding flower5/ and flower102/ (default: $"
             + SharedDatasets.ENV + " or ../shared/datasets)")
     Path datasets;
 
     @Option(names = "--out", defaultValue = "experiment", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
-
-    @Option(names = "--arch", defaultValue = "seed-cnn")
-    String architecture;
 
     @Option(names = "--image-size", defaultValue = "96")
     int imageSize;
@@ -59,9 +60,6 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--augment", defaultValue = "none", description = "augmentation of the flower102 runs (none "
             + "lets fine-tuning train on cached features)")
     String augment;
-
-    @Option(names = "--batch-size", defaultValue = "32")
-    int batchSize;
 
     @Option(names = "--lr", description = "learning rate (default 1e-3; with --backbone, of the head phase: "
             + BACKBONE_LR + ")")
@@ -104,9 +102,6 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--cut", description = "fine-tune freeze cut point (default: the architecture's default)")
     String cut;
 
-    @Option(names = "--seed", defaultValue = "42")
-    long seed;
-
     ExperimentCommand(MlCli.Streams streams) {
         this.streams = streams;
     }
@@ -116,15 +111,15 @@ final class ExperimentCommand implements Callable<Integer> {
         Path root = datasets != null ? datasets : SharedDatasets.locate()
                 .orElseThrow(() -> new IllegalArgumentException(SharedDatasets.absentMessage()));
         if (backbone != null) {
-            BackboneExperiment.run(new BackboneExperiment.Settings(backbone, weights, root, out, epochs, batchSize,
+            BackboneExperiment.run(new BackboneExperiment.Settings(backbone, weights, root, out, epochs, run.batchSize,
                     learningRate != null ? learningRate : BACKBONE_LR, views, unfreezeLayers > 0
                     ? new UnfreezePhase(unfreezeEpochs, unfreezeLayers, unfreezeLearningRate) : null, flower5Epochs,
-                    flower5Views, seed), streams);
+                    flower5Views, run.seed), streams);
             return 0;
         }
         Files.createDirectories(out);
-        ImageDataset flower5 = ImageFolders.load(root.resolve("flower5"), 0.15, 0.15, seed);
-        ImageDataset flower102 = ImageFolders.load(root.resolve("flower102"), 0.15, 0, seed);
+        ImageDataset flower5 = ImageFolders.load(root.resolve("flower5"), 0.15, 0.15, run.seed);
+        ImageDataset flower102 = ImageFolders.load(root.resolve("flower102"), 0.15, 0, run.seed);
 
         SpecOptions base = options(root.resolve("flower5"), "base", baseEpochs, baseAugment);
         ModelManifest baseModel = TrainingJobs.run(base.spec(JobKind.BASE, flower5.classes(), null, null, false),
@@ -141,10 +136,10 @@ final class ExperimentCommand implements Callable<Integer> {
         ExperimentReport report = ExperimentReport.of(settings(root), baseModel, finetuned, scratch);
         Files.write(out.resolve("results.json"), ContractCodec.mapper().writerWithDefaultPrettyPrinter()
                 .writeValueAsBytes(report));
-        Map<String, List<EpochMetrics>> runs = new LinkedHashMap<>();
-        runs.put("fine-tune", finetuned.history());
-        runs.put("scratch", scratch.history());
-        PerformancePlot.write(out.resolve("performance.png"), "flower102 " + architecture + " " + imageSize + " px",
+        Map<String, List<PerformancePlot.Epoch>> runs = new LinkedHashMap<>();
+        runs.put("fine-tune", TrainingJobs.curve(finetuned.history()));
+        runs.put("scratch", TrainingJobs.curve(scratch.history()));
+        PerformancePlot.write(out.resolve("performance.png"), "flower102 " + run.architecture + " " + imageSize + " px",
                 runs);
         Files.writeString(out.resolve("report.md"), report.markdown(), StandardCharsets.UTF_8);
         streams.out.println(report.markdown());
@@ -152,15 +147,15 @@ final class ExperimentCommand implements Callable<Integer> {
         return 0;
     }
 
-    private SpecOptions options(Path data, String run, int runEpochs, String runAugment) {
+    private SpecOptions options(Path data, String runName, int runEpochs, String runAugment) {
         SpecOptions o = new SpecOptions();
         o.data = data;
-        o.out = out.resolve(run);
-        o.checkpoints = out.resolve("checkpoints").resolve(run);
-        o.architecture = architecture;
+        o.out = out.resolve(runName);
+        o.checkpoints = out.resolve("checkpoints").resolve(runName);
+        o.run.architecture = run.architecture;
         o.imageSize = imageSize;
         o.epochs = runEpochs;
-        o.batchSize = batchSize;
+        o.run.batchSize = run.batchSize;
         o.learningRate = learningRate != null ? learningRate : 1e-3;
         o.augment = runAugment;
         o.schedule = schedule;
@@ -168,8 +163,8 @@ final class ExperimentCommand implements Callable<Integer> {
         o.labelSmoothing = 0.0;
         o.weightDecay = 0.0;
         o.dropout = 0.0;
-        o.seed = seed;
-        o.name = "flowers-" + run;
+        o.run.seed = run.seed;
+        o.name = "flowers-" + runName;
         o.version = "1";
         return o;
     }
@@ -177,18 +172,18 @@ final class ExperimentCommand implements Callable<Integer> {
     private Map<String, Object> settings(Path root) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("datasets", root.toString());
-        s.put("architecture", architecture);
+        s.put("architecture", run.architecture);
         s.put("schedule", schedule);
         s.put("freezeCut", cut != null ? cut
-                : io.finetune.ml.net.Architectures.byName(architecture).defaultCutPoint());
+                : io.finetune.ml.net.Architectures.byName(run.architecture).defaultCutPoint());
         s.put("imageSize", imageSize);
         s.put("baseEpochs", baseEpochs);
         s.put("baseAugmentation", baseAugment);
         s.put("epochs", epochs);
         s.put("augmentation", augment);
-        s.put("batchSize", batchSize);
+        s.put("batchSize", run.batchSize);
         s.put("learningRate", learningRate != null ? learningRate : 1e-3);
-        s.put("seed", seed);
+        s.put("seed", run.seed);
         s.put("cores", Runtime.getRuntime().availableProcessors());
         s.put("backend", NativeBackend.describe());
         return s;

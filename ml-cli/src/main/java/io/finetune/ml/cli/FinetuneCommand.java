@@ -47,7 +47,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ImageDataset data = ImageFolders.load(options.data, options.validationFraction, options.testFraction,
-                options.seed);
+                options.run.seed);
         UnfreezePhase unfreeze = unfreezeLayers > 0
                 ? new UnfreezePhase(unfreezeEpochs, unfreezeLayers, unfreezeLearningRate) : null;
         TrainingSpec spec = options.spec(JobKind.FINETUNE, data.classes(), cut, unfreeze, trainBatchNorm);
