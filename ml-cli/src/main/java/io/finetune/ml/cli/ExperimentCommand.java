@@ -10,7 +10,6 @@ import io.finetune.ml.NativeBackend;
 import io.finetune.ml.FineTuneDefaults;
 import io.finetune.ml.SharedDatasets;
 import io.finetune.ml.SharedWeights;
-import io.finetune.contracts.UnfreezePhase;
 import io.finetune.ml.TrainingSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -76,16 +75,9 @@ final class ExperimentCommand implements Callable<Integer> {
             + FineTuneDefaults.BACKBONE_VIEWS + ")")
     Integer views;
 
-    @Option(names = "--unfreeze-layers", defaultValue = "" + BACKBONE_UNFREEZE_LAYERS, description = "with "
-            + "--backbone: layers unfrozen in the second phase, counted from the top (top conv, then blocks); 0 "
-            + "skips the phase (default ${DEFAULT-VALUE})")
-    int unfreezeLayers;
-
-    @Option(names = "--unfreeze-epochs", defaultValue = "" + BACKBONE_UNFREEZE_EPOCHS)
-    int unfreezeEpochs;
-
-    @Option(names = "--unfreeze-lr", defaultValue = "" + BACKBONE_UNFREEZE_LR)
-    double unfreezeLearningRate;
+    @Mixin
+    FineTuneOptions fineTune = new FineTuneOptions(BACKBONE_UNFREEZE_LAYERS, BACKBONE_UNFREEZE_EPOCHS,
+            BACKBONE_UNFREEZE_LR);
 
     @Option(names = "--flower5-epochs", defaultValue = "" + BACKBONE_FLOWER5_EPOCHS, description = "with --backbone: "
             + "head epochs on flower5 (default ${DEFAULT-VALUE})")
@@ -99,9 +91,6 @@ final class ExperimentCommand implements Callable<Integer> {
             + "CONSTANT (the reference) or COSINE (default ${DEFAULT-VALUE})")
     io.finetune.contracts.LearningRateSchedule schedule;
 
-    @Option(names = "--cut", description = "fine-tune freeze cut point (default: the architecture's default)")
-    String cut;
-
     ExperimentCommand(MlCli.Streams streams) {
         this.streams = streams;
     }
@@ -112,8 +101,7 @@ final class ExperimentCommand implements Callable<Integer> {
                 .orElseThrow(() -> new IllegalArgumentException(SharedDatasets.absentMessage()));
         if (backbone != null) {
             BackboneExperiment.run(new BackboneExperiment.Settings(backbone, weights, root, out, epochs, run.batchSize,
-                    learningRate != null ? learningRate : BACKBONE_LR, views, unfreezeLayers > 0
-                    ? new UnfreezePhase(unfreezeEpochs, unfreezeLayers, unfreezeLearningRate) : null, flower5Epochs,
+                    learningRate != null ? learningRate : BACKBONE_LR, views, fineTune.unfreezePhase(), flower5Epochs,
                     flower5Views, run.seed), streams);
             return 0;
         }
@@ -126,8 +114,8 @@ final class ExperimentCommand implements Callable<Integer> {
                 flower5, null, base, streams);
 
         SpecOptions fine = options(root.resolve("flower102"), "finetune", epochs, augment);
-        ModelManifest finetuned = TrainingJobs.run(fine.spec(JobKind.FINETUNE, flower102.classes(), cut, null,
-                false), flower102, base.out, fine, streams);
+        ModelManifest finetuned = TrainingJobs.run(fine.spec(JobKind.FINETUNE, flower102.classes(), fineTune.cut,
+                null, false), flower102, base.out, fine, streams);
 
         SpecOptions scratchOptions = options(root.resolve("flower102"), "scratch", epochs, augment);
         ModelManifest scratch = TrainingJobs.run(scratchOptions.spec(JobKind.SCRATCH, flower102.classes(), null,
@@ -174,7 +162,7 @@ final class ExperimentCommand implements Callable<Integer> {
         s.put("datasets", root.toString());
         s.put("architecture", run.architecture);
         s.put("schedule", schedule);
-        s.put("freezeCut", cut != null ? cut
+        s.put("freezeCut", fineTune.cut != null ? fineTune.cut
                 : io.finetune.ml.net.Architectures.byName(run.architecture).defaultCutPoint());
         s.put("imageSize", imageSize);
         s.put("baseEpochs", baseEpochs);

@@ -1,5 +1,6 @@
 package io.finetune.ml.cli;
 
+import io.finetune.contracts.UnfreezePhase;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -7,6 +8,7 @@ import java.io.PrintStream;
 import java.io.ByteArrayOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 class SharedOptionsTest {
     private final MlCli.Streams streams = new MlCli.Streams(new PrintStream(new ByteArrayOutputStream()),
@@ -42,5 +44,37 @@ class SharedOptionsTest {
             assertEquals(32, run.batchSize);
             assertEquals(42, run.seed);
         }
+    }
+
+    @Test
+    void finetuneAndTheExperimentShareTheFineTuneOptionsEachWithItsOwnDefaults() {
+        FinetuneCommand finetune = new FinetuneCommand(streams);
+        new CommandLine(finetune).parseArgs("--data", "d", "--out", "o", "--base", "b");
+        ExperimentCommand experiment = new ExperimentCommand(streams);
+        new CommandLine(experiment).parseArgs();
+
+        assertNull(finetune.fineTune.unfreezePhase(), "a plain fine-tune has no second phase");
+        assertEquals(new UnfreezePhase(ExperimentCommand.BACKBONE_UNFREEZE_EPOCHS,
+                ExperimentCommand.BACKBONE_UNFREEZE_LAYERS, ExperimentCommand.BACKBONE_UNFREEZE_LR),
+                experiment.fineTune.unfreezePhase());
+
+        for (CommandLine cli : new CommandLine[]{new CommandLine(new FinetuneCommand(streams)),
+                new CommandLine(new ExperimentCommand(streams))}) {
+            String[] common = {"--cut", "conv3", "--unfreeze-layers", "2", "--unfreeze-epochs", "4",
+                    "--unfreeze-lr", "5e-4"};
+            String[] args = cli.getCommand() instanceof FinetuneCommand
+                    ? concat(new String[]{"--data", "d", "--out", "o", "--base", "b"}, common) : common;
+            cli.parseArgs(args);
+            FineTuneOptions options = cli.getCommand() instanceof FinetuneCommand f ? f.fineTune
+                    : ((ExperimentCommand) cli.getCommand()).fineTune;
+            assertEquals("conv3", options.cut);
+            assertEquals(new UnfreezePhase(4, 2, 5e-4), options.unfreezePhase());
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 }
