@@ -2,6 +2,7 @@ package io.finetune.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.finetune.charts.PerformancePlot;
 import io.finetune.contracts.ContractCodec;
 
 import java.io.IOException;
@@ -23,8 +24,16 @@ public final class DemoReport {
         Path tmp = dir.resolve("results.json.tmp");
         json.writeValue(tmp.toFile(), results);
         Files.move(tmp, dir.resolve("results.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        PerformancePlot.write(runs(results), dir.resolve("performance.png"));
+        PerformancePlot.write(dir.resolve("performance.png"), "Flower102", curves(runs(results)));
         Files.writeString(dir.resolve("report.html"), html(results));
+    }
+
+    /** Each run's epochs as the plot reads them. */
+    private static Map<String, List<PerformancePlot.Epoch>> curves(Map<String, JobProgress> runs) {
+        Map<String, List<PerformancePlot.Epoch>> curves = new LinkedHashMap<>();
+        runs.forEach((label, run) -> curves.put(label, run.epochs().stream()
+                .map(e -> new PerformancePlot.Epoch(e.seconds(), e.trainAccuracy(), e.validationAccuracy())).toList()));
+        return curves;
     }
 
     /** The Flower102 runs by label, in the order the report shows them. */

@@ -20,6 +20,9 @@ interface StepContext {
     /** Registers a oneDNN convolution, closed with the executor; returns it. */
     DnnlConvolution track(DnnlConvolution convolution);
 
+    /** A row of {@code n} ones (a view of one shared buffer): sums over rows as matrix products. */
+    INDArray ones(long n);
+
     /** A start time for {@link #stop}, or 0 when timings are off. */
     long start();
 

@@ -1,7 +1,9 @@
 package io.finetune.ml.cli;
 
+import io.finetune.charts.PerformancePlot;
 import io.finetune.contracts.ContractCodec;
 import io.finetune.contracts.DatasetRef;
+import io.finetune.contracts.EpochMetrics;
 import io.finetune.contracts.ModelManifest;
 import io.finetune.ml.DatasetFingerprints;
 import io.finetune.ml.ImageDataset;
@@ -11,6 +13,7 @@ import io.finetune.ml.TrainedModel;
 import io.finetune.ml.TrainingSpec;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /** Runs one training job from the command line and writes its package. */
 final class TrainingJobs {
@@ -34,6 +37,12 @@ final class TrainingJobs {
             streams.err.println("model package written to " + options.out);
             return written;
         }
+    }
+
+    /** A run's history as the learning-curve plot reads it. */
+    static List<PerformancePlot.Epoch> curve(List<EpochMetrics> history) {
+        return history.stream()
+                .map(m -> new PerformancePlot.Epoch(m.seconds(), m.trainAccuracy(), m.validationAccuracy())).toList();
     }
 
     static String datasetName(Path data) {

@@ -1,5 +1,6 @@
 package io.finetune.ml.cli;
 
+import io.finetune.charts.PerformancePlot;
 import io.finetune.contracts.ContractCodec;
 import io.finetune.contracts.EpochMetrics;
 import io.finetune.contracts.JobKind;
@@ -63,8 +64,8 @@ final class BackboneExperiment {
         Report report = new Report(settings(s, weights), importSeconds, f102, f5, (System.nanoTime() - start) / 1e9);
         Files.write(s.out().resolve("results.json"), ContractCodec.mapper().writerWithDefaultPrettyPrinter()
                 .writeValueAsBytes(report));
-        Map<String, List<EpochMetrics>> runs = new LinkedHashMap<>();
-        runs.put("flower102", f102.history());
+        Map<String, List<PerformancePlot.Epoch>> runs = new LinkedHashMap<>();
+        runs.put("flower102", TrainingJobs.curve(f102.history()));
         PerformancePlot.write(s.out().resolve("performance.png"), "flower102 " + s.backbone() + " fine-tuned", runs);
         String markdown = markdown(report);
         Files.writeString(s.out().resolve("report.md"), markdown, StandardCharsets.UTF_8);
@@ -79,12 +80,12 @@ final class BackboneExperiment {
         o.data = s.datasets().resolve(name);
         o.out = s.out().resolve(name);
         o.checkpoints = s.out().resolve("checkpoints").resolve(name);
-        o.architecture = s.backbone();
+        o.run.architecture = s.backbone();
         o.epochs = epochs;
-        o.batchSize = s.batchSize();
+        o.run.batchSize = s.batchSize();
         o.learningRate = s.learningRate();
         o.views = views;
-        o.seed = s.seed();
+        o.run.seed = s.seed();
         o.name = "flowers-" + name + "-" + s.backbone();
         o.version = "1";
         long start = System.nanoTime();

@@ -30,7 +30,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("expected --kind BASE or SCRATCH, found " + kind);
         }
         ImageDataset data = ImageFolders.load(options.data, options.validationFraction, options.testFraction,
-                options.seed);
+                options.run.seed);
         TrainingSpec spec = options.spec(kind, data.classes(), null, null, false);
         TrainingJobs.run(spec, data, null, options, streams);
         return 0;

@@ -1,7 +1,6 @@
 package io.finetune.ml.cli;
 
 import io.finetune.contracts.JobKind;
-import io.finetune.contracts.UnfreezePhase;
 import io.finetune.ml.ImageDataset;
 import io.finetune.ml.ImageFolders;
 import io.finetune.ml.TrainingSpec;
@@ -23,18 +22,8 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--base", required = true, description = "base model package directory")
     Path base;
 
-    @Option(names = "--cut", description = "last frozen layer (default: the architecture's, e.g. conv4)")
-    String cut;
-
-    @Option(names = "--unfreeze-layers", defaultValue = "0", description = "second phase: unfreeze this many top "
-            + "frozen layers (0 = no second phase)")
-    int unfreezeLayers;
-
-    @Option(names = "--unfreeze-epochs", defaultValue = "3")
-    int unfreezeEpochs;
-
-    @Option(names = "--unfreeze-lr", defaultValue = "1e-4")
-    double unfreezeLearningRate;
+    @Mixin
+    FineTuneOptions fineTune = new FineTuneOptions(0, 3, 1e-4);
 
     @Option(names = "--train-bn", description = "let batch-norm statistics adapt (reference networks: in the frozen "
             + "part too; pretrained backbones: in the unfrozen layers)")
@@ -47,10 +36,9 @@ final class FinetuneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ImageDataset data = ImageFolders.load(options.data, options.validationFraction, options.testFraction,
-                options.seed);
-        UnfreezePhase unfreeze = unfreezeLayers > 0
-                ? new UnfreezePhase(unfreezeEpochs, unfreezeLayers, unfreezeLearningRate) : null;
-        TrainingSpec spec = options.spec(JobKind.FINETUNE, data.classes(), cut, unfreeze, trainBatchNorm);
+                options.run.seed);
+        TrainingSpec spec = options.spec(JobKind.FINETUNE, data.classes(), fineTune.cut, fineTune.unfreezePhase(),
+                trainBatchNorm);
         TrainingJobs.run(spec, data, base, options, streams);
         return 0;
     }

@@ -1,7 +1,7 @@
 package io.finetune.ml.cli;
 
+import io.finetune.charts.PerformancePlot;
 import io.finetune.contracts.ContractCodec;
-import io.finetune.contracts.EpochMetrics;
 import io.finetune.contracts.JobKind;
 import io.finetune.contracts.ModelManifest;
 import io.finetune.ml.ImageDataset;
@@ -10,9 +10,9 @@ import io.finetune.ml.NativeBackend;
 import io.finetune.ml.FineTuneDefaults;
 import io.finetune.ml.SharedDatasets;
 import io.finetune.ml.SharedWeights;
-import io.finetune.contracts.UnfreezePhase;
 import io.finetune.ml.TrainingSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.charset.StandardCharsets;
@@ -34,15 +34,15 @@ final class ExperimentCommand implements Callable<Integer> {
     static final int BACKBONE_FLOWER5_EPOCHS = 8;
     private final MlCli.Streams streams;
 
+    @Mixin
+    RunOptions run = new RunOptions();
+
     @Option(names = "--datasets", description = "folder holding flower5/ and flower102/ (default: $"
             + SharedDatasets.ENV + " or ../shared/datasets)")
     Path datasets;
 
     @Option(names = "--out", defaultValue = "experiment", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
-
-    @Option(names = "--arch", defaultValue = "seed-cnn")
-    String architecture;
 
     @Option(names = "--image-size", defaultValue = "96")
     int imageSize;
@@ -60,9 +60,6 @@ final class ExperimentCommand implements Callable<Integer> {
             + "lets fine-tuning train on cached features)")
     String augment;
 
-    @Option(names = "--batch-size", defaultValue = "32")
-    int batchSize;
-
     @Option(names = "--lr", description = "learning rate (default 1e-3; with --backbone, of the head phase: "
             + BACKBONE_LR + ")")
     Double learningRate;
@@ -78,16 +75,9 @@ final class ExperimentCommand implements Callable<Integer> {
             + FineTuneDefaults.BACKBONE_VIEWS + ")")
     Integer views;
 
-    @Option(names = "--unfreeze-layers", defaultValue = "" + BACKBONE_UNFREEZE_LAYERS, description = "with "
-            + "--backbone: layers unfrozen in the second phase, counted from the top (top conv, then blocks); 0 "
-            + "skips the phase (default ${DEFAULT-VALUE})")
-    int unfreezeLayers;
-
-    @Option(names = "--unfreeze-epochs", defaultValue = "" + BACKBONE_UNFREEZE_EPOCHS)
-    int unfreezeEpochs;
-
-    @Option(names = "--unfreeze-lr", defaultValue = "" + BACKBONE_UNFREEZE_LR)
-    double unfreezeLearningRate;
+    @Mixin
+    FineTuneOptions fineTune = new FineTuneOptions(BACKBONE_UNFREEZE_LAYERS, BACKBONE_UNFREEZE_EPOCHS,
+            BACKBONE_UNFREEZE_LR);
 
     @Option(names = "--flower5-epochs", defaultValue = "" + BACKBONE_FLOWER5_EPOCHS, description = "with --backbone: "
             + "head epochs on flower5 (default ${DEFAULT-VALUE})")
@@ -101,12 +91,6 @@ final class ExperimentCommand implements Callable<Integer> {
             + "CONSTANT (the reference) or COSINE (default ${DEFAULT-VALUE})")
     io.finetune.contracts.LearningRateSchedule schedule;
 
-    @Option(names = "--cut", description = "fine-tune freeze cut point (default: the architecture's default)")
-    String cut;
-
-    @Option(names = "--seed", defaultValue = "42")
-    long seed;
-
     ExperimentCommand(MlCli.Streams streams) {
         this.streams = streams;
     }
@@ -116,23 +100,22 @@ final class ExperimentCommand implements Callable<Integer> {
         Path root = datasets != null ? datasets : SharedDatasets.locate()
                 .orElseThrow(() -> new IllegalArgumentException(SharedDatasets.absentMessage()));
         if (backbone != null) {
-            BackboneExperiment.run(new BackboneExperiment.Settings(backbone, weights, root, out, epochs, batchSize,
-                    learningRate != null ? learningRate : BACKBONE_LR, views, unfreezeLayers > 0
-                    ? new UnfreezePhase(unfreezeEpochs, unfreezeLayers, unfreezeLearningRate) : null, flower5Epochs,
-                    flower5Views, seed), streams);
+            BackboneExperiment.run(new BackboneExperiment.Settings(backbone, weights, root, out, epochs, run.batchSize,
+                    learningRate != null ? learningRate : BACKBONE_LR, views, fineTune.unfreezePhase(), flower5Epochs,
+                    flower5Views, run.seed), streams);
             return 0;
         }
         Files.createDirectories(out);
-        ImageDataset flower5 = ImageFolders.load(root.resolve("flower5"), 0.15, 0.15, seed);
-        ImageDataset flower102 = ImageFolders.load(root.resolve("flower102"), 0.15, 0, seed);
+        ImageDataset flower5 = ImageFolders.load(root.resolve("flower5"), 0.15, 0.15, run.seed);
+        ImageDataset flower102 = ImageFolders.load(root.resolve("flower102"), 0.15, 0, run.seed);
 
         SpecOptions base = options(root.resolve("flower5"), "base", baseEpochs, baseAugment);
         ModelManifest baseModel = TrainingJobs.run(base.spec(JobKind.BASE, flower5.classes(), null, null, false),
                 flower5, null, base, streams);
 
         SpecOptions fine = options(root.resolve("flower102"), "finetune", epochs, augment);
-        ModelManifest finetuned = TrainingJobs.run(fine.spec(JobKind.FINETUNE, flower102.classes(), cut, null,
-                false), flower102, base.out, fine, streams);
+        ModelManifest finetuned = TrainingJobs.run(fine.spec(JobKind.FINETUNE, flower102.classes(), fineTune.cut,
+                null, false), flower102, base.out, fine, streams);
 
         SpecOptions scratchOptions = options(root.resolve("flower102"), "scratch", epochs, augment);
         ModelManifest scratch = TrainingJobs.run(scratchOptions.spec(JobKind.SCRATCH, flower102.classes(), null,
@@ -141,10 +124,10 @@ final class ExperimentCommand implements Callable<Integer> {
         ExperimentReport report = ExperimentReport.of(settings(root), baseModel, finetuned, scratch);
         Files.write(out.resolve("results.json"), ContractCodec.mapper().writerWithDefaultPrettyPrinter()
                 .writeValueAsBytes(report));
-        Map<String, List<EpochMetrics>> runs = new LinkedHashMap<>();
-        runs.put("fine-tune", finetuned.history());
-        runs.put("scratch", scratch.history());
-        PerformancePlot.write(out.resolve("performance.png"), "flower102 " + architecture + " " + imageSize + " px",
+        Map<String, List<PerformancePlot.Epoch>> runs = new LinkedHashMap<>();
+        runs.put("fine-tune", TrainingJobs.curve(finetuned.history()));
+        runs.put("scratch", TrainingJobs.curve(scratch.history()));
+        PerformancePlot.write(out.resolve("performance.png"), "flower102 " + run.architecture + " " + imageSize + " px",
                 runs);
         Files.writeString(out.resolve("report.md"), report.markdown(), StandardCharsets.UTF_8);
         streams.out.println(report.markdown());
@@ -152,15 +135,15 @@ final class ExperimentCommand implements Callable<Integer> {
         return 0;
     }
 
-    private SpecOptions options(Path data, String run, int runEpochs, String runAugment) {
+    private SpecOptions options(Path data, String runName, int runEpochs, String runAugment) {
         SpecOptions o = new SpecOptions();
         o.data = data;
-        o.out = out.resolve(run);
-        o.checkpoints = out.resolve("checkpoints").resolve(run);
-        o.architecture = architecture;
+        o.out = out.resolve(runName);
+        o.checkpoints = out.resolve("checkpoints").resolve(runName);
+        o.run.architecture = run.architecture;
         o.imageSize = imageSize;
         o.epochs = runEpochs;
-        o.batchSize = batchSize;
+        o.run.batchSize = run.batchSize;
         o.learningRate = learningRate != null ? learningRate : 1e-3;
         o.augment = runAugment;
         o.schedule = schedule;
@@ -168,8 +151,8 @@ final class ExperimentCommand implements Callable<Integer> {
         o.labelSmoothing = 0.0;
         o.weightDecay = 0.0;
         o.dropout = 0.0;
-        o.seed = seed;
-        o.name = "flowers-" + run;
+        o.run.seed = run.seed;
+        o.name = "flowers-" + runName;
         o.version = "1";
         return o;
     }
@@ -177,18 +160,18 @@ final class ExperimentCommand implements Callable<Integer> {
     private Map<String, Object> settings(Path root) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("datasets", root.toString());
-        s.put("architecture", architecture);
+        s.put("architecture", run.architecture);
         s.put("schedule", schedule);
-        s.put("freezeCut", cut != null ? cut
-                : io.finetune.ml.net.Architectures.byName(architecture).defaultCutPoint());
+        s.put("freezeCut", fineTune.cut != null ? fineTune.cut
+                : io.finetune.ml.net.Architectures.byName(run.architecture).defaultCutPoint());
         s.put("imageSize", imageSize);
         s.put("baseEpochs", baseEpochs);
         s.put("baseAugmentation", baseAugment);
         s.put("epochs", epochs);
         s.put("augmentation", augment);
-        s.put("batchSize", batchSize);
+        s.put("batchSize", run.batchSize);
         s.put("learningRate", learningRate != null ? learningRate : 1e-3);
-        s.put("seed", seed);
+        s.put("seed", run.seed);
         s.put("cores", Runtime.getRuntime().availableProcessors());
         s.put("backend", NativeBackend.describe());
         return s;

@@ -9,12 +9,16 @@ import io.finetune.ml.TrainerOptions;
 import io.finetune.ml.TrainingSpec;
 import io.finetune.ml.net.Architecture;
 import io.finetune.ml.net.Architectures;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
 /** Options shared by the training commands. */
 final class SpecOptions {
+    @Mixin
+    RunOptions run = new RunOptions();
+
     @Option(names = "--data", required = true, description = "dataset directory (class folders, split folders "
             + "or labels.csv)")
     Path data;
@@ -22,18 +26,11 @@ final class SpecOptions {
     @Option(names = "--out", required = true, description = "model package directory to write")
     Path out;
 
-    @Option(names = "--arch", defaultValue = "seed-cnn", description = "architecture: seed-cnn, res-cnn, "
-            + "efficientnet-lite0..2 (default ${DEFAULT-VALUE})")
-    String architecture;
-
     @Option(names = "--image-size", description = "square input size (default: a backbone's own, else 180)")
     Integer imageSize;
 
     @Option(names = "--epochs", defaultValue = "10")
     int epochs;
-
-    @Option(names = "--batch-size", defaultValue = "32")
-    int batchSize;
 
     @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default ${DEFAULT-VALUE})")
     double learningRate;
@@ -71,9 +68,6 @@ final class SpecOptions {
             + "instead of training the head on their cached outputs (to compare epoch times)")
     boolean noFeatureCache;
 
-    @Option(names = "--seed", defaultValue = "42")
-    long seed;
-
     @Option(names = "--val-fraction", defaultValue = "0.15", description = "validation share when the data has "
             + "no split")
     double validationFraction;
@@ -109,17 +103,17 @@ final class SpecOptions {
         if (imageSize != null) {
             return imageSize;
         }
-        int nativeSize = Architectures.byName(architecture).input().nativeImageSize();
+        int nativeSize = Architectures.byName(run.architecture).input().nativeImageSize();
         return nativeSize > 0 ? nativeSize : 180;
     }
 
     /** A spec from these options, what they leave out chosen as a command's would be ({@link FineTuneDefaults}). */
     TrainingSpec spec(JobKind kind, java.util.List<String> classes, String cut, UnfreezePhase unfreeze,
                       boolean trainBatchNorm) {
-        Architecture arch = Architectures.byName(architecture);
+        Architecture arch = Architectures.byName(run.architecture);
         FineTuneDefaults d = FineTuneDefaults.of(kind, arch);
-        return new TrainingSpec(kind, architecture, classes, imageSize(), epochs, batchSize, learningRate,
-                augment != null ? augmentation() : d.augmentation(), cut, unfreeze, patience, trainBatchNorm, seed,
+        return new TrainingSpec(kind, run.architecture, classes, imageSize(), epochs, run.batchSize, learningRate,
+                augment != null ? augmentation() : d.augmentation(), cut, unfreeze, patience, trainBatchNorm, run.seed,
                 views != null ? views : d.views(), labelSmoothing != null ? labelSmoothing : d.labelSmoothing(),
                 schedule != null ? schedule : d.schedule(), weightDecay != null ? weightDecay : d.weightDecay(),
                 dropout != null ? dropout : d.dropout());
