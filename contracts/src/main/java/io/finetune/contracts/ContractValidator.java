@@ -12,7 +12,7 @@ public final class ContractValidator {
     public static final int MIN_IMAGE_SIZE = 8;
     public static final int MAX_IMAGE_SIZE = 1024;
     /** A dataset or model version a command names: a number, or {@code latest}; anchored, as OpenAPI wants it. */
-    public static final String VERSION_REGEX = "^([0-9]{1,18}|latest)$";
+    public static final String VERSION_REGEX = "^([1-9][0-9]{0,17}|latest)$";
     private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile(VERSION_REGEX);
 
     private ContractValidator() {

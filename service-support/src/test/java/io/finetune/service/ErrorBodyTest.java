@@ -96,6 +96,11 @@ class ErrorBodyTest {
     @Test
     void unreadableJsonAndBrokenFieldsAre400NamingTheField() throws Exception {
         assertShape(send(json("/errors-test/echo", "{not json")), 400, "Bad Request", "/errors-test/echo");
+        for (String single : new String[]{"false", "3", "null", "[]"}) {
+            JsonNode notAnObject = assertShape(send(json("/errors-test/echo", single)), 400, "Bad Request",
+                    "/errors-test/echo");
+            assertFalse(notAnObject.get("message").asText().isBlank(), notAnObject.toString());
+        }
         JsonNode blank = assertShape(send(json("/errors-test/echo", "{\"name\":\"\"}")), 400, "Bad Request",
                 "/errors-test/echo");
         assertEquals("name", blank.get("fields").get(0).get("field").asText(), blank.toString());

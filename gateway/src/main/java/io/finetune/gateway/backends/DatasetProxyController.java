@@ -56,7 +56,8 @@ public class DatasetProxyController {
     private static final String SERVICE = "dataset";
     private static final String FORWARDED_PREFIX = "X-Forwarded-Prefix";
     private static final String API_PREFIX = "/api/v1";
-    private static final String VERSION_PATTERN = "^([0-9]{1,18}|latest)$";
+    /** The dataset service's rule for a version in a path (DatasetCatalog): 1 to 999999999, or latest. */
+    private static final String VERSION_PATTERN = "^([1-9][0-9]{0,8}|latest)$";
     private static final Pattern VERSION = Pattern.compile(VERSION_PATTERN);
 
     private final ProxyHttpClient proxy;
@@ -100,7 +101,8 @@ public class DatasetProxyController {
         return forward(request, "/datasets/" + name(name));
     }
 
-    @Get("/{name}/{version}")
+    // the version must be a number or latest, so that /{name}/import is the import route alone (Allow: POST)
+    @Get("/{name}/{version:[1-9][0-9]*|latest}")
     @Secured(SecurityRule.IS_ANONYMOUS)
     @Operation(operationId = "getDatasetVersion",
             summary = "One dataset version: its summary (classes, counts, rejected files, fingerprint)")
@@ -122,7 +124,7 @@ public class DatasetProxyController {
                                                      String version,
                                                      HttpRequest<?> request) {
         if (!VERSION.matcher(version).matches()) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "version: expected a number or 'latest', found '"
+            throw new ApiException(HttpStatus.BAD_REQUEST, "version: expected a positive number or 'latest', found '"
                     + version + "'");
         }
         return forward(request, "/datasets/" + name(name) + "/" + version);
@@ -136,10 +138,10 @@ public class DatasetProxyController {
             description = "The body is streamed to the dataset service by DatasetUploadFilter, never buffered.",
             security = @SecurityRequirement(name = "apiKey"))
     @RequestBody(required = true, content = {
+            @Content(mediaType = "application/octet-stream", schema = @Schema(type = "string", format = "binary")),
             @Content(mediaType = "application/zip", schema = @Schema(type = "string", format = "binary")),
             @Content(mediaType = "application/gzip", schema = @Schema(type = "string", format = "binary")),
-            @Content(mediaType = "application/x-tar", schema = @Schema(type = "string", format = "binary")),
-            @Content(mediaType = "application/octet-stream", schema = @Schema(type = "string", format = "binary"))})
+            @Content(mediaType = "application/x-tar", schema = @Schema(type = "string", format = "binary"))})
     @ApiResponse(responseCode = "202", description = "Accepted: the version is being ingested",
             content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = IngestAccepted.class)))
     @ApiResponse(responseCode = "400", description = "Not a dataset name, bad options, or an archive refused (the "

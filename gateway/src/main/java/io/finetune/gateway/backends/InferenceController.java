@@ -312,7 +312,10 @@ public class InferenceController {
             security = @SecurityRequirement(name = "apiKey"))
     @RequestBody(required = true, content = @Content(mediaType = MediaType.MULTIPART_FORM_DATA,
             schema = @Schema(implementation = ImageUpload.class)))
-    // its answers: those of the raw-body operation above, which the document merges this one into
+    @ApiResponse(responseCode = "200", description = "The best classes, most probable first",
+            content = @Content(mediaType = APPLICATION_JSON,
+                    schema = @Schema(implementation = PredictionResponse.class)))
+    // its errors: those of the raw-body operation above, which the document merges this one into
     @ExecuteOn(TaskExecutors.BLOCKING)
     public CompletableFuture<MutableHttpResponse<byte[]>> predictUpload(
             @PathVariable @Parameter(schema = @Schema(pattern = NAME_REGEX)) String model,

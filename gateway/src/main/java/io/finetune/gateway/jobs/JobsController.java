@@ -1,6 +1,7 @@
 package io.finetune.gateway.jobs;
 
 import io.finetune.contracts.ApiError;
+import io.finetune.contracts.ObjectLayout;
 import io.finetune.contracts.TrainingCommand;
 import io.finetune.service.ApiException;
 import io.micronaut.http.HttpResponse;
@@ -90,7 +91,8 @@ public class JobsController {
             content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
     @ApiResponse(responseCode = "503", description = "Kafka did not accept the command",
             content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
-    public HttpResponse<JobSubmission> cancel(@PathVariable String id) {
+    public HttpResponse<JobSubmission> cancel(
+            @PathVariable @Parameter(schema = @Schema(pattern = ObjectLayout.JOB_ID_REGEX)) String id) {
         TrainingCommand command = commands.cancel(id);
         return accepted(command.jobId(), "CANCEL_REQUESTED");
     }
