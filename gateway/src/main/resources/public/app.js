@@ -104,10 +104,10 @@ window.finetune = (function () {
     return (n / 1024 / 1024).toFixed(1) + ' MB';
   }
 
-  /** A time as the services write it: ISO-8601, or seconds since the epoch (the dataset service's default). */
+  /** A time as every service writes it: an ISO-8601 string. */
   function time(value) {
     if (value === undefined || value === null) return '';
-    return new Date(typeof value === 'number' ? value * 1000 : value).toLocaleString();
+    return new Date(value).toLocaleString();
   }
 
   function showError(element, message) {

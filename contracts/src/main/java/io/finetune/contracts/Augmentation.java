@@ -1,5 +1,7 @@
 package io.finetune.contracts;
 
+import io.swagger.v3.oas.annotations.media.Schema;
+
 /**
  * Online augmentation of training images; all draws are seeded from the job's seed.
  *
@@ -9,8 +11,11 @@ package io.finetune.contracts;
  * @param brightness      brightness offset drawn from [-b, b] on [0,1] pixels
  * @param contrast        contrast factor drawn from [1-c, 1+c]
  */
-public record Augmentation(boolean flip, double maxRotationDegrees, double minCropScale, double brightness,
-                           double contrast) {
+public record Augmentation(boolean flip,
+                           @Schema(minimum = "0", maximum = "45") double maxRotationDegrees,
+                           @Schema(minimum = "0.1", maximum = "1") double minCropScale,
+                           @Schema(minimum = "0", maximum = "1") double brightness,
+                           @Schema(minimum = "0", maximum = "1") double contrast) {
     public static final Augmentation NONE = new Augmentation(false, 0, 1, 0, 0);
     public static final Augmentation STANDARD = new Augmentation(true, 10, 0.8, 0.1, 0.1);
 }

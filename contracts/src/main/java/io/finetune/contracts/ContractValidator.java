@@ -11,6 +11,9 @@ public final class ContractValidator {
     public static final int MAX_VIEWS = 16;
     public static final int MIN_IMAGE_SIZE = 8;
     public static final int MAX_IMAGE_SIZE = 1024;
+    /** A dataset or model version a command names: a number, or {@code latest}; anchored, as OpenAPI wants it. */
+    public static final String VERSION_REGEX = "^([1-9][0-9]{0,17}|latest)$";
+    private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile(VERSION_REGEX);
 
     private ContractValidator() {
     }
@@ -107,7 +110,7 @@ public final class ContractValidator {
             errors.add(new FieldError("dataset", "expected {name, version}, found nothing"));
         } else {
             name("dataset.name", c.dataset().name(), errors);
-            notBlank("dataset.version", c.dataset().version(), errors);
+            version("dataset.version", c.dataset().version(), errors);
         }
         if (c.kind() == JobKind.FINETUNE) {
             if (c.baseModel() == null) {
@@ -115,7 +118,7 @@ public final class ContractValidator {
                         + "found nothing"));
             } else {
                 name("baseModel.name", c.baseModel().name(), errors);
-                notBlank("baseModel.version", c.baseModel().version(), errors);
+                version("baseModel.version", c.baseModel().version(), errors);
             }
         } else if (c.baseModel() != null) {
             errors.add(new FieldError("baseModel", "expected none for " + c.kind() + " (only FINETUNE starts from a "
@@ -203,6 +206,12 @@ public final class ContractValidator {
         if (value == null || !ObjectLayout.NAME.matcher(value).matches()) {
             errors.add(new FieldError(field, "expected a name of 1-64 lower-case letters, digits, '.', '_' or '-', "
                     + "found " + quote(value)));
+        }
+    }
+
+    private static void version(String field, String value, List<FieldError> errors) {
+        if (value == null || !VERSION.matcher(value).matches()) {
+            errors.add(new FieldError(field, "expected a version number or 'latest', found " + quote(value)));
         }
     }
 

@@ -1,5 +1,9 @@
 package io.finetune.contracts;
 
+import io.swagger.v3.oas.annotations.media.Schema;
+
+import static io.swagger.v3.oas.annotations.media.Schema.RequiredMode.REQUIRED;
+
 /**
  * Hyper-parameters of a training job. Fields after {@code trainBatchNorm} were added later: commands without them
  * still parse, and get the defaults the trainer chooses for the architecture.
@@ -18,11 +22,23 @@ package io.finetune.contracts;
  * @param dropout         FINETUNE only: dropout rate on the classifier's input while it trains alone on cached
  *                        features (the head phase)
  */
-public record HyperParameters(int epochs, int batchSize, double learningRate, int imageSize,
-                              Augmentation augmentation, String freezeCutPoint, UnfreezePhase unfreeze,
-                              Integer earlyStoppingPatience, Boolean trainBatchNorm, Integer views,
-                              Double labelSmoothing, LearningRateSchedule schedule, Double weightDecay,
-                              Double dropout) {
+public record HyperParameters(
+        @Schema(requiredMode = REQUIRED, minimum = "1", maximum = "" + ContractValidator.MAX_EPOCHS) int epochs,
+        @Schema(requiredMode = REQUIRED, minimum = "1", maximum = "" + ContractValidator.MAX_BATCH) int batchSize,
+        @Schema(requiredMode = REQUIRED, minimum = "0", exclusiveMinimum = true, maximum = "1") double learningRate,
+        @Schema(requiredMode = REQUIRED, minimum = "" + ContractValidator.MIN_IMAGE_SIZE,
+                maximum = "" + ContractValidator.MAX_IMAGE_SIZE) int imageSize,
+        @Schema(nullable = true) Augmentation augmentation,
+        @Schema(nullable = true, description = "FINETUNE only") String freezeCutPoint,
+        @Schema(nullable = true, description = "FINETUNE only") UnfreezePhase unfreeze,
+        @Schema(nullable = true, minimum = "0") Integer earlyStoppingPatience,
+        @Schema(nullable = true) Boolean trainBatchNorm,
+        @Schema(nullable = true, minimum = "0", maximum = "" + ContractValidator.MAX_VIEWS,
+                description = "FINETUNE only") Integer views,
+        @Schema(nullable = true, minimum = "0", maximum = "0.5", exclusiveMaximum = true) Double labelSmoothing,
+        @Schema(nullable = true) LearningRateSchedule schedule,
+        @Schema(nullable = true, minimum = "0", maximum = "0.1") Double weightDecay,
+        @Schema(nullable = true, minimum = "0", maximum = "1", exclusiveMaximum = true) Double dropout) {
     public HyperParameters(int epochs, int batchSize, double learningRate, int imageSize, Augmentation augmentation,
                            String freezeCutPoint, UnfreezePhase unfreeze, Integer earlyStoppingPatience,
                            Boolean trainBatchNorm) {

@@ -44,9 +44,12 @@ public final class ObjectLayout {
     public static final String INGEST_MARKER = "_INGESTING";
 
     /** Dataset, model and class names: lower case, digits, '.', '_' and '-', 1 to 64 characters. */
-    public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+    /** A dataset or model name, anchored (as an OpenAPI pattern must be). */
+    public static final String NAME_REGEX = "^[a-z0-9][a-z0-9._-]{0,63}$";
+    public static final Pattern NAME = Pattern.compile(NAME_REGEX);
     /** Job ids: letters, digits, '.', '_' and '-', 1 to 128 characters. */
-    public static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    public static final String JOB_ID_REGEX = "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$";
+    public static final Pattern JOB_ID = Pattern.compile(JOB_ID_REGEX);
 
     private ObjectLayout() {
     }

@@ -59,8 +59,7 @@ public class ArchiveUploads {
         } catch (ApiException e) {
             throw e;
         } catch (Exception e) {
-            LOG.error("upload of dataset {} failed", name, e);
-            throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "upload of dataset " + name + " failed: " + e);
+            throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "upload of dataset " + name + " failed", e);
         } finally {
             deleteQuietly(spool);
             if (!started) {

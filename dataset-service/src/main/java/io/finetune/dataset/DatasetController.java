@@ -63,7 +63,7 @@ public class DatasetController {
         } catch (ApiException e) {
             throw e;
         } catch (Exception e) {
-            throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "import of " + request.path() + " failed: " + e);
+            throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "import of " + request.path() + " failed", e);
         }
     }
 

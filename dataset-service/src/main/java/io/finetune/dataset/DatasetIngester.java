@@ -96,7 +96,8 @@ public class DatasetIngester implements AutoCloseable {
             if (job.state() == IngestState.INGESTING) {
                 // Its objects stay behind an unowned marker: the sweep removes them.
                 reservations.announceLater(job.name(), job.version());
-                job.failed("ingest failed: " + e);
+                job.failed("ingest failed: an internal error (in the dataset service's log under dataset "
+                        + job.name() + " version " + job.version() + ")");
             }
         } finally {
             heartbeat.cancel(false);

@@ -92,7 +92,8 @@ final class IngestRun {
                 return;
             }
             String reason = e instanceof IngestFailedException || e instanceof IllegalArgumentException
-                    ? e.getMessage() : "ingest failed: " + e;
+                    ? e.getMessage() : "ingest failed: an internal error (in the dataset service's log under dataset "
+                    + name + " version " + version + ")";
             LOG.warn("ingest of dataset {} version {} failed: {}", name, version, reason, e);
             cancelAndAwaitUploads();
             try {

@@ -52,6 +52,7 @@ class OpenApiDocumentIT {
     private static String operation(UriRouteInfo<?, ?> route) {
         // a template like /api/v1/jobs{/id} or /api/v1/predict/{model}{?topK} in the OpenAPI path form
         String path = route.getUriMatchTemplate().toPathString().replaceAll("\\{\\?[^}]*}", "")
+                .replaceAll("\\{([^}/:?]+):[^}]*}", "{$1}") // {version:regex} is {version} in the document
                 .replaceAll("\\{/([^}]*)}", "/{$1}");
         return route.getHttpMethodName() + " " + path;
     }

@@ -224,7 +224,7 @@ class OnDemandVersions {
                         + name + ", found: " + cause.getMessage());
             }
             throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "cannot load version " + version + " of model "
-                    + name + ": " + cause);
+                    + name + " at the moment (the fault is in the inference service's log)");
         }
     }
 

@@ -6,8 +6,6 @@ import io.finetune.service.ApiException;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpStatus;
 import jakarta.inject.Singleton;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +18,6 @@ import java.util.List;
  */
 @Singleton
 class PredictionService {
-    private static final Logger LOG = LoggerFactory.getLogger(PredictionService.class);
     static final int DEFAULT_TOP_K = 5;
 
     private final ModelRegistry registry;
@@ -173,17 +170,16 @@ class PredictionService {
                     + "(least recently used): it is loading again, retry shortly");
         }
         if (lease == null) {
-            ServedModel.Failure f = served.lastFailure();
+            // the last failure's text (an exception's) stays in the log and in GET /models/{name}
             throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "expected a loaded version of model "
-                    + served.name() + ", found none (state " + served.state() + (f == null ? "" : "; last failure: "
-                    + f.message()) + ")");
+                    + served.name() + ", found none (state " + served.state() + ")");
         }
         return lease;
     }
 
+    /** Logged with the request id by the error handler; the caller sees only that id. */
     private static ApiException fault(String model, RuntimeException e) {
-        LOG.error("prediction on model {} failed", model, e);
-        return new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "prediction failed: " + e);
+        return new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "prediction on model " + model + " failed", e);
     }
 
     /** Times one request and records it with its outcome, exactly once. */

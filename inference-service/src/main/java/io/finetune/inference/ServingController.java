@@ -4,7 +4,6 @@ import io.finetune.contracts.ContractCodec;
 import io.finetune.contracts.ObjectLayout;
 import io.finetune.contracts.ServingState;
 import io.finetune.service.ApiException;
-import io.micronaut.core.annotation.Introspected;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Body;
@@ -29,11 +28,6 @@ import java.util.List;
 @ExecuteOn(TaskExecutors.BLOCKING)
 class ServingController {
     private static final Logger LOG = LoggerFactory.getLogger(ServingController.class);
-
-    /** @param version {@code latest} (the default: follow new versions) or a version number to pin */
-    @Introspected
-    record ServingRequest(@Nullable String version) {
-    }
 
     private final ModelRegistry registry;
     private final ModelStore store;

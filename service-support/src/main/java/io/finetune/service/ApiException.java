@@ -24,6 +24,14 @@ public class ApiException extends RuntimeException {
         this(status, message, fields, null);
     }
 
+    /** A fault of the service ({@code 500}): the message and cause go to the log, the caller gets the request id. */
+    public ApiException(HttpStatus status, String message, Throwable cause) {
+        super(message, cause);
+        this.status = status;
+        this.fields = List.of();
+        this.retryAfter = null;
+    }
+
     private ApiException(HttpStatus status, String message, List<FieldError> fields, Duration retryAfter) {
         super(message);
         this.status = status;

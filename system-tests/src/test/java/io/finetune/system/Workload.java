@@ -10,14 +10,14 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /** Tiny generated inputs: two classes of coloured noise, and a file that is not an image. */
-final class Workload {
-    static final String[] CLASSES = {"reds", "blues"};
+public final class Workload {
+    public static final String[] CLASSES = {"reds", "blues"};
 
     private Workload() {
     }
 
     /** A zip with folders {@code reds/} and {@code blues/} of PNGs and one corrupt file (rejected by ingest). */
-    static byte[] datasetZip(int perClass, int size, long seed) {
+    public static byte[] datasetZip(int perClass, int size, long seed) {
         Random random = new Random(seed);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
@@ -39,7 +39,7 @@ final class Workload {
         return bytes.toByteArray();
     }
 
-    static byte[] png(int classIndex, int size, Random random) {
+    public static byte[] png(int classIndex, int size, Random random) {
         BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < size; y++) {
             for (int x = 0; x < size; x++) {

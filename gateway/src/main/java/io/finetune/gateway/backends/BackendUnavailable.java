@@ -14,19 +14,9 @@ final class BackendUnavailable {
         LOG.warn("the {} service at {} is unavailable", service, url, fault);
         boolean timeout = fault instanceof ReadTimeoutException || fault.getCause() instanceof ReadTimeoutException;
         HttpStatus status = timeout ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.SERVICE_UNAVAILABLE;
-        return new ApiException(status, "the " + service + " service at " + url + " is unavailable ("
-                + describe(fault) + "); try again later");
+        // the fault and the backend's address stay in the log: the caller learns which service, not how it failed
+        return new ApiException(status, "the " + service + " service is unavailable" + (timeout ? " (no answer in time)"
+                : "") + "; try again later");
     }
 
-    private static String describe(Throwable fault) {
-        Throwable t = fault;
-        StringBuilder text = new StringBuilder();
-        while (t != null && text.length() < 300) {
-            if (t.getMessage() != null && !text.toString().contains(t.getMessage())) {
-                text.append(text.isEmpty() ? "" : ": ").append(t.getMessage());
-            }
-            t = t.getCause() == t ? null : t.getCause();
-        }
-        return text.isEmpty() ? fault.getClass().getSimpleName() : text.toString();
-    }
 }

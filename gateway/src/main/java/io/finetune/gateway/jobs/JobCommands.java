@@ -86,20 +86,12 @@ public class JobCommands {
             LOG.warn("publishing {} for job {} to {} failed", command.kind(), command.jobId(),
                     Topics.TRAINING_COMMANDS, e);
             throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "the job queue (Kafka) did not accept the "
-                    + command.kind() + " command for job " + command.jobId() + ": " + rootMessage(e)
-                    + "; retry with the same jobId (a job is handled once per jobId)");
+                    + command.kind() + " command for job " + command.jobId() + "; retry with the same jobId (a job "
+                    + "is handled once per jobId)");
         }
     }
 
     private static String newJobId(JobKind kind) {
         return kind.name().toLowerCase() + "-" + UUID.randomUUID();
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
     }
 }

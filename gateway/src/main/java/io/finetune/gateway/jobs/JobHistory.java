@@ -26,6 +26,7 @@ import java.util.concurrent.Semaphore;
  */
 @Singleton
 public class JobHistory {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JobHistory.class);
     private static final List<String> TOPICS = TrainingRecords.TOPICS;
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(20);
 
@@ -75,8 +76,9 @@ public class JobHistory {
         } catch (ApiException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "cannot read job " + jobId + " from " + TOPICS
-                    + ": " + e.getMessage());
+            LOG.warn("cannot read job {} from {}", jobId, TOPICS, e);
+            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "cannot read job " + jobId + " from the training "
+                    + "topics at the moment: retry later");
         } finally {
             reads.release();
         }

@@ -1,10 +1,12 @@
 package io.finetune.gateway.jobs;
 
 import io.finetune.contracts.ApiError;
+import io.finetune.contracts.ObjectLayout;
 import io.finetune.contracts.TrainingCommand;
 import io.finetune.service.ApiException;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Delete;
@@ -17,6 +19,8 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.rules.SecurityRule;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -28,6 +32,8 @@ import jakarta.validation.constraints.Min;
 
 import java.util.List;
 import java.util.Optional;
+
+import static io.micronaut.http.MediaType.APPLICATION_JSON;
 
 /** Training jobs: submit and cancel over Kafka, follow them in the view built from the topics. */
 @Controller("/api/v1/jobs")
@@ -46,15 +52,23 @@ public class JobsController {
 
     @Post
     @Secured(SecurityRule.IS_AUTHENTICATED)
-    @Operation(summary = "Submit a training job (BASE, FINETUNE or SCRATCH)",
+    @Operation(operationId = "submitJob", summary = "Submit a training job (BASE, FINETUNE or SCRATCH)",
             security = @SecurityRequirement(name = "apiKey"))
-    @ApiResponse(responseCode = "202", description = "Published to the training commands topic")
-    @ApiResponse(responseCode = "400", description = "Invalid request",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "202", description = "Published to the training commands topic",
+            content = @Content(mediaType = APPLICATION_JSON,
+                    schema = @Schema(implementation = JobSubmission.class)))
+    @ApiResponse(responseCode = "400", description = "Invalid request: each broken field in fields",
+            content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
     @ApiResponse(responseCode = "401", description = "No valid API key",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+            content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "411", description = "A chunked body (no Content-Length)",
+            content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "413", description = "A body over finetune.gateway.max-json-bytes",
+            content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "415", description = "Not application/json",
+            content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
     @ApiResponse(responseCode = "503", description = "Kafka did not accept the command",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+            content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
     public HttpResponse<JobSubmission> submit(@Body @Valid JobRequest request) {
         TrainingCommand command = commands.submit(request);
         return accepted(command.jobId(), "SUBMITTED");
@@ -62,24 +76,52 @@ public class JobsController {
 
     @Delete("/{id}")
     @Secured(SecurityRule.IS_AUTHENTICATED)
-    @Operation(summary = "Cancel a training job (publishes CANCEL)", security = @SecurityRequirement(name = "apiKey"))
-    @ApiResponse(responseCode = "202", description = "CANCEL published")
-    public HttpResponse<JobSubmission> cancel(@PathVariable String id) {
+    @Operation(operationId = "cancelJob",
+            summary = "Cancel a training job (publishes CANCEL)", security = @SecurityRequirement(name = "apiKey"))
+    @ApiResponse(responseCode = "202", description = "CANCEL published",
+            content = @Content(mediaType = APPLICATION_JSON,
+                    schema = @Schema(implementation = JobSubmission.class)))
+    @ApiResponse(responseCode = "400", description = "Not a job id",
+            content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "401", description = "No valid API key",
+            content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "411", description = "A chunked body (no Content-Length)",
+            content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "413", description = "A body over finetune.gateway.max-json-bytes",
+            content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "503", description = "Kafka did not accept the command",
+            content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    public HttpResponse<JobSubmission> cancel(
+            @PathVariable @Parameter(schema = @Schema(pattern = ObjectLayout.JOB_ID_REGEX)) String id) {
         TrainingCommand command = commands.cancel(id);
         return accepted(command.jobId(), "CANCEL_REQUESTED");
     }
 
     @Get
     @Secured(SecurityRule.IS_ANONYMOUS)
-    @Operation(summary = "Jobs, newest first, with state and per-epoch metrics")
-    public List<JobView> list(@QueryValue(defaultValue = "100") @Min(1) @Max(1000) int limit) {
+    @Operation(operationId = "listJobs", summary = "Jobs, newest first, with state and per-epoch metrics")
+    @ApiResponse(responseCode = "200", description = "At most limit jobs, newest first",
+            content = @Content(mediaType = APPLICATION_JSON,
+                    array = @ArraySchema(schema = @Schema(implementation = JobView.class))))
+    @ApiResponse(responseCode = "400", description = "limit is not a number from 1 to 1000",
+            content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    public List<JobView> list(@QueryValue(defaultValue = "100") @Min(1) @Max(1000)
+                              @Parameter(required = false, description = "How many jobs (default 100)",
+                                      schema = @Schema(defaultValue = "100", minimum = "1", maximum = "1000"))
+                              int limit) {
         return view.list(limit);
     }
 
     @Get("/{id}")
     @Secured(SecurityRule.IS_ANONYMOUS)
-    @Operation(summary = "One job: state and per-epoch metrics history")
-    @ApiResponse(responseCode = "404", description = "No command or event for this job has been seen")
+    @Operation(operationId = "getJob", summary = "One job: state and per-epoch metrics history")
+    @ApiResponse(responseCode = "200", description = "The job",
+            content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
+    @ApiResponse(responseCode = "404", description = "No command or event for this job has been seen",
+            content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "503", description = "A job dropped from memory could not be read back in time "
+            + "(Retry-After)",
+            content = @Content(mediaType = APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
     public JobView get(@PathVariable String id) {
         Optional<JobView> job = view.get(id);
         if (job.isEmpty() && view.wasEvicted(id)) {

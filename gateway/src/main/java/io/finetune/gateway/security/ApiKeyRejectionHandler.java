@@ -2,10 +2,10 @@ package io.finetune.gateway.security;
 
 import io.finetune.contracts.ApiError;
 import io.finetune.gateway.GatewayConfiguration;
+import io.finetune.service.ApiErrors;
 import io.micronaut.context.annotation.Replaces;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
-import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Produces;
@@ -41,8 +41,7 @@ public class ApiKeyRejectionHandler implements ExceptionHandler<AuthorizationExc
         } else {
             message = "expected a configured API key, found an unknown key";
         }
-        MutableHttpResponse<ApiError> response = HttpResponse.<ApiError>status(status)
-                .body(new ApiError(status.getCode(), status.getReason(), message, request.getPath()));
+        MutableHttpResponse<ApiError> response = ApiErrors.response(request, status, message);
         if (status == HttpStatus.UNAUTHORIZED) {
             response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"finetune\"");
         }

@@ -2,6 +2,7 @@ package io.finetune.gateway.web;
 
 import io.finetune.contracts.ApiError;
 import io.finetune.gateway.GatewayConfiguration;
+import io.finetune.service.ApiErrors;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpMethod;
 import io.micronaut.http.HttpRequest;
@@ -37,21 +38,17 @@ public class RequestSizeLimitFilter implements Ordered {
         long max = limitFor(request.getPath());
         if (length < 0) {
             if (max < configuration.maxUploadBytes() && request.getHeaders().contains(HttpHeaders.TRANSFER_ENCODING)) {
-                HttpStatus status = HttpStatus.LENGTH_REQUIRED;
-                return HttpResponse.<ApiError>status(status).body(new ApiError(status.getCode(), status.getReason(),
-                        "expected a Content-Length of at most " + max + " bytes for " + request.getPath()
-                                + ", found a body without one (Transfer-Encoding: " + request.getHeaders()
-                                .get(HttpHeaders.TRANSFER_ENCODING) + ")", request.getPath()));
+                return ApiErrors.response(request, HttpStatus.LENGTH_REQUIRED, "expected a Content-Length of at most "
+                        + max + " bytes for " + request.getPath() + ", found a body without one (Transfer-Encoding: "
+                        + request.getHeaders().get(HttpHeaders.TRANSFER_ENCODING) + ")");
             }
             return null;
         }
         if (length <= max) {
             return null;
         }
-        HttpStatus status = HttpStatus.REQUEST_ENTITY_TOO_LARGE;
-        return HttpResponse.<ApiError>status(status).body(new ApiError(status.getCode(), status.getReason(),
-                "expected a request body of at most " + max + " bytes for " + request.getPath() + ", found "
-                        + length + " bytes", request.getPath()));
+        return ApiErrors.response(request, HttpStatus.REQUEST_ENTITY_TOO_LARGE, "expected a request body of at most "
+                + max + " bytes for " + request.getPath() + ", found " + length + " bytes");
     }
 
     long limitFor(String path) {

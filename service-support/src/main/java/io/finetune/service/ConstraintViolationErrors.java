@@ -1,4 +1,4 @@
-package io.finetune.gateway.web;
+package io.finetune.service;
 
 import io.finetune.contracts.ApiError;
 import io.finetune.contracts.FieldError;
@@ -33,10 +33,8 @@ public class ConstraintViolationErrors
         List<FieldError> fields = e.getConstraintViolations().stream()
                 .map(v -> new FieldError(field(v.getPropertyPath()), v.getMessage()))
                 .sorted(Comparator.comparing(FieldError::field)).toList();
-        HttpStatus status = HttpStatus.BAD_REQUEST;
-        return HttpResponse.<ApiError>status(status).body(new ApiError(status.getCode(), status.getReason(),
-                fields.stream().map(FieldError::toString).collect(Collectors.joining("; ")), request.getPath(),
-                fields));
+        return ApiErrors.response(request, HttpStatus.BAD_REQUEST,
+                fields.stream().map(FieldError::toString).collect(Collectors.joining("; ")), fields);
     }
 
     /** {@code submit.request.hyperParameters}: method, argument, then the field's path inside the argument. */
