@@ -1,5 +1,6 @@
 package io.finetune.dataset;
 
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.ErrorBodyChecks;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
@@ -12,6 +13,6 @@ class ErrorBodyIT {
     @Test
     void unknownRouteAndFaultAnswerTheOneErrorShapeAndTheFaultIsOnlyLogged(Infra infra) throws Exception {
         ErrorBodyChecks.assertServiceAnswersErrorsInTheShape("dataset-service", DatasetServiceApplication.class.getName(),
-                infra.serviceEnvironment());
+                infra.serviceEnvironment(StorageUser.DATASET_SERVICE));
     }
 }

@@ -1,5 +1,6 @@
 package io.finetune.trainer;
 
+import io.finetune.storage.StorageUser;
 import io.finetune.testkit.ErrorBodyChecks;
 import io.finetune.testkit.Infra;
 import io.finetune.testkit.InfraExtension;
@@ -12,6 +13,6 @@ class ErrorBodyIT {
     @Test
     void unknownRouteAndFaultAnswerTheOneErrorShapeAndTheFaultIsOnlyLogged(Infra infra) throws Exception {
         ErrorBodyChecks.assertServiceAnswersErrorsInTheShape("trainer-service", TrainerApplication.class.getName(),
-                infra.serviceEnvironment());
+                infra.serviceEnvironment(StorageUser.TRAINER_SERVICE));
     }
 }
