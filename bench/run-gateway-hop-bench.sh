@@ -41,17 +41,5 @@ cp="$module/target/test-classes:$(cat "$module/target/test-classpath.txt")"
   2>"$out/bench.log" | grep -E '^(\||seed-cnn)' > "$out/table.md"
 cat "$out/table.md"
 
-python3 - "$out" <<'PY'
-import pathlib, sys
-out = pathlib.Path(sys.argv[1])
-readme = pathlib.Path("bench/README-inference.md")
-text = readme.read_text()
-block = "<!-- gateway-hop:begin -->\n" + (out / "table.md").read_text() + "<!-- gateway-hop:end -->"
-if "<!-- gateway-hop:begin -->" in text:
-    head, rest = text.split("<!-- gateway-hop:begin -->", 1)
-    text = head + block + rest.split("<!-- gateway-hop:end -->", 1)[1]
-else:
-    text = text.rstrip() + "\n\n" + block + "\n"
-readme.write_text(text)
-PY
+python3 bench/readme_block.py gateway-hop "$out/table.md"
 echo "results in $out; table written to bench/README-inference.md" >&2

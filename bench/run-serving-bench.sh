@@ -40,17 +40,5 @@ cp="$module/target/test-classes:$(cat "$module/target/test-classpath.txt")"
   2>"$out/bench.log" | grep -E '^(\||EfficientNet)' > "$out/table.md"
 cat "$out/table.md"
 
-python3 - "$out" <<'PY'
-import pathlib, sys
-out = pathlib.Path(sys.argv[1])
-readme = pathlib.Path("bench/README-inference.md")
-text = readme.read_text()
-block = "<!-- serving-bench:begin -->\n" + (out / "table.md").read_text() + "<!-- serving-bench:end -->"
-if "<!-- serving-bench:begin -->" in text:
-    head, rest = text.split("<!-- serving-bench:begin -->", 1)
-    text = head + block + rest.split("<!-- serving-bench:end -->", 1)[1]
-else:
-    text = text.rstrip() + "\n\n" + block + "\n"
-readme.write_text(text)
-PY
+python3 bench/readme_block.py serving-bench "$out/table.md"
 echo "results in $out; table written to bench/README-inference.md" >&2
